@@ -1,0 +1,20 @@
+#!/bin/sh
+# Builds a busybox root filesystem from Debian's busybox-static into $1.
+# Idempotent: an existing complete rootfs is kept.
+set -eu
+rootfs=${1:?usage: busybox-rootfs.sh DIR}
+[ -x "$rootfs/bin/busybox" ] && [ -e "$rootfs/bin/sh" ] && exit 0
+if [ ! -x /bin/busybox ] || ! /bin/busybox --help 2>&1 | head -1 | grep -q static 2>/dev/null; then
+  [ -f /usr/share/doc/busybox-static/copyright ] || {
+    echo "busybox-rootfs: installing busybox-static" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
+  }
+fi
+mkdir -p "$rootfs"/bin "$rootfs"/proc "$rootfs"/sys "$rootfs"/dev "$rootfs"/tmp "$rootfs"/etc "$rootfs"/root
+cp /bin/busybox "$rootfs/bin/busybox"
+for applet in $(/bin/busybox --list); do
+  [ -e "$rootfs/bin/$applet" ] || ln -s busybox "$rootfs/bin/$applet"
+done
+echo 'root:x:0:0:root:/root:/bin/sh' > "$rootfs/etc/passwd"
+echo 'root:x:0:' > "$rootfs/etc/group"
+chmod 1777 "$rootfs/tmp"

@@ -1,0 +1,119 @@
+// The few Linux system calls the runtime needs that Node/Bun don't expose:
+// pidfds, signals by pidfd, poll, ptrace, waitpid, mkfifo, prctl.
+import { dlopen, FFIType, ptr } from "bun:ffi";
+
+const SYS_pidfd_send_signal = 424;
+const SYS_pidfd_open = 434;
+
+const libc = dlopen("libc.so.6", {
+  syscall: { args: [FFIType.i64, FFIType.i64, FFIType.i64, FFIType.i64, FFIType.i64], returns: FFIType.i64 },
+  poll: { args: [FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
+  ptrace: { args: [FFIType.i64, FFIType.i32, FFIType.u64, FFIType.u64], returns: FFIType.i64 },
+  waitpid: { args: [FFIType.i32, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+  mkfifo: { args: [FFIType.cstring, FFIType.u32], returns: FFIType.i32 },
+  prctl: { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 },
+  __errno_location: { args: [], returns: FFIType.ptr },
+  strerror: { args: [FFIType.i32], returns: FFIType.cstring },
+});
+const c = libc.symbols;
+
+export class SysError extends Error {
+  constructor(readonly call: string, readonly errno: number) {
+    super(`${call}: ${c.strerror(errno)}`);
+  }
+}
+
+export function errno(): number {
+  return new Int32Array(toArrayBuffer(c.__errno_location()!, 0, 4))[0]!;
+}
+import { toArrayBuffer } from "bun:ffi";
+
+function check(call: string, ret: number | bigint): number {
+  const n = Number(ret);
+  if (n < 0) throw new SysError(call, errno());
+  return n;
+}
+
+export const ESRCH = 3;
+export const ECHILD = 10;
+
+/** A pidfd refers to one process for its whole life: no pid-reuse races. */
+export function pidfdOpen(pid: number): number {
+  return check(`pidfd_open(${pid})`, c.syscall(SYS_pidfd_open, pid, 0, 0, 0));
+}
+
+export function pidfdSendSignal(pidfd: number, signal: number): void {
+  check("pidfd_send_signal", c.syscall(SYS_pidfd_send_signal, pidfd, signal, 0, 0));
+}
+
+const POLLIN = 0x1;
+
+/** poll() over several fds for readability; returns the indexes that are ready (empty on timeout). */
+export function pollReadable(fds: number[], timeoutMs: number): number[] {
+  const buf = new ArrayBuffer(8 * fds.length);
+  const view = new DataView(buf);
+  fds.forEach((fd, i) => { view.setInt32(i * 8, fd, true); view.setInt16(i * 8 + 4, POLLIN, true); });
+  const n = c.poll(ptr(buf), fds.length, Math.max(0, Math.min(timeoutMs, 2 ** 31 - 1)));
+  if (n < 0) { const e = errno(); if (e === 4 /* EINTR */) return []; throw new SysError("poll", e); }
+  return fds.map((_, i) => i).filter((i) => view.getInt16(i * 8 + 6, true) !== 0);
+}
+
+/** Waits until the process behind pidfd has exited (pidfds poll readable then). */
+export function waitPidfdExit(pidfd: number, timeoutMs: number): boolean {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (pollReadable([pidfd], deadline - Date.now()).length) return true;
+    if (Date.now() >= deadline) return false;
+  }
+}
+
+export function mkfifo(path: string, mode: number): void {
+  check(`mkfifo ${path}`, c.mkfifo(Buffer.from(path + "\0"), mode));
+}
+
+const PR_SET_CHILD_SUBREAPER = 36;
+export function setChildSubreaper(): void {
+  check("prctl(PR_SET_CHILD_SUBREAPER)", c.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+}
+
+export const WNOHANG = 1;
+export const __WALL = 0x40000000;
+
+/** waitpid(); returns [pid, status] ([0, 0] when WNOHANG finds nothing). */
+export function waitpid(pid: number, flags: number): [number, number] {
+  const status = new Int32Array(1);
+  const r = c.waitpid(pid, ptr(status), flags);
+  if (r < 0) throw new SysError(`waitpid(${pid})`, errno());
+  return [r, status[0]!];
+}
+
+export const PTRACE_CONT = 7;
+export const PTRACE_DETACH = 17;
+export const PTRACE_SEIZE = 0x4206;
+export const PTRACE_O_TRACEEXEC = 0x10;
+export const PTRACE_EVENT_EXEC = 4;
+
+export function ptrace(request: number, pid: number, addr: number, data: number): void {
+  check(`ptrace(${request}, ${pid})`, c.ptrace(request, pid, addr, data));
+}
+
+/** Field 22 of /proc/<pid>/stat: with the pid, identifies one process across pid reuse. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = require("node:fs").readFileSync(`/proc/${pid}/stat`, "utf8") as string;
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parent pid from /proc/<pid>/status, or undefined when the process is gone. */
+export function parentPid(pid: number): number | undefined {
+  try {
+    const status = require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8") as string;
+    const m = /^PPid:\s+(\d+)/m.exec(status);
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
