@@ -4,12 +4,10 @@
 set -eu
 rootfs=${1:?usage: busybox-rootfs.sh DIR}
 [ -x "$rootfs/bin/busybox" ] && [ -e "$rootfs/bin/sh" ] && exit 0
-if [ ! -x /bin/busybox ] || ! /bin/busybox --help 2>&1 | head -1 | grep -q static 2>/dev/null; then
-  [ -f /usr/share/doc/busybox-static/copyright ] || {
-    echo "busybox-rootfs: installing busybox-static" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
-  }
-fi
+dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q "install ok installed" || {
+  echo "busybox-rootfs: installing busybox-static" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
+}
 mkdir -p "$rootfs"/bin "$rootfs"/proc "$rootfs"/sys "$rootfs"/dev "$rootfs"/tmp "$rootfs"/etc "$rootfs"/root
 cp /bin/busybox "$rootfs/bin/busybox"
 for applet in $(/bin/busybox --list); do

@@ -58,7 +58,7 @@ const cstr = (s: string) => Buffer.from(s + "\0");
 
 export class Liblxc {
   readonly lib = openLibrary();
-  readonly version = this.lib.symbols.lxc_get_version().toString();
+  readonly version = String(this.lib.symbols.lxc_get_version() ?? "unknown");
   readonly layout: ContainerLayout;
 
   constructor() {
@@ -75,7 +75,7 @@ export class Liblxc {
   container(name: string, lxcpath: string): Container {
     const c = this.lib.symbols.lxc_container_new(cstr(name), cstr(lxcpath));
     if (!c) throw new LiblxcError(`lxc_container_new(${name}, ${lxcpath}) failed`);
-    const container = new Container(this, c);
+    const container = new Container(this, c as Pointer);
     container.selfCheck(name, lxcpath);
     return container;
   }
@@ -150,4 +150,3 @@ function liblxcTextMappings(): Array<[number, number]> {
   return ranges;
 }
 
-export { ptr };

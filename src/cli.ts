@@ -1,0 +1,130 @@
+// The command line: runc's global flags (before the subcommand), one flag per
+// runtime setting, and the subcommands. citty parses; we add what runc users
+// expect of it: global flags only before the subcommand, unknown flags refused,
+// errors reported the way conmon/podman read them.
+import { type ArgsDef, type CommandDef, parseArgs, renderUsage, runCommand } from "citty";
+import { createLogger, reportClientError, type Logger } from "./log";
+import { loadSettings, settingDefinitions, type SettingFlags } from "./settings";
+import { StateStore } from "./state";
+import type { RuntimeContext } from "./runtime/context";
+import { VERSION } from "./version";
+
+export class UsageError extends Error {}
+
+const settingArgs: ArgsDef = Object.fromEntries(
+  settingDefinitions.map((d) => [d.flag.replace(/^--/, ""), {
+    type: d.type === "boolean" ? "boolean" : "string",
+    description: `${d.help} (${d.env}, default ${d.default || '""'})`,
+  }]),
+) as ArgsDef;
+
+export const globalArgs = {
+  log: { type: "string", description: "write errors for the caller to this file (as runc does)", valueHint: "file" },
+  "log-format": { type: "string", description: "format of --log: text or json", default: "text" },
+  debug: { type: "boolean", description: "runtime log level debug" },
+  "systemd-cgroup": { type: "boolean", description: "linux.cgroupsPath is in systemd form slice:prefix:name" },
+  ...settingArgs,
+} as const satisfies ArgsDef;
+
+const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
+  create: () => import("./commands/create").then((m) => m.default),
+  start: () => import("./commands/start").then((m) => m.default),
+  state: () => import("./commands/state").then((m) => m.default),
+  kill: () => import("./commands/kill").then((m) => m.default),
+  delete: () => import("./commands/delete").then((m) => m.default),
+};
+
+export const mainCommand: CommandDef<typeof globalArgs> = {
+  meta: { name: "crio-lxc", version: VERSION, description: "OCI runtime built on liblxc, a drop-in replacement for runc under CRI-O and podman" },
+  args: globalArgs,
+  subCommands,
+};
+
+/** Where the subcommand starts: the first argument that is not a global flag or its value. */
+function splitAtSubcommand(argv: string[]): [string[], string | undefined, string[]] {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith("-")) return [argv.slice(0, i), arg, argv.slice(i + 1)];
+    const name = arg.replace(/^--?/, "").split("=")[0]!;
+    const def = (globalArgs as ArgsDef)[name];
+    if (def && def.type !== "boolean" && !arg.includes("=")) i++;
+  }
+  return [argv, undefined, []];
+}
+
+function rejectUnknownFlags(argv: string[], def: ArgsDef, where: string): void {
+  const known = new Set<string>(["help", "h"]);
+  for (const [name, d] of Object.entries(def)) {
+    known.add(name);
+    for (const alias of [d.type !== "positional" ? (d as { alias?: string | string[] }).alias : undefined].flat()) if (alias) known.add(alias);
+  }
+  for (const arg of argv) {
+    if (arg === "--") break;
+    if (!arg.startsWith("-") || arg === "-") continue;
+    const name = arg.replace(/^--?(no-)?/, "").split("=")[0]!;
+    if (!known.has(name)) throw new UsageError(`${where}: unknown flag ${arg.split("=")[0]}`);
+  }
+}
+
+function environmentHelp(): string {
+  const rows = settingDefinitions.map((d) => `  ${d.env.padEnd(30)} ${d.flag.padEnd(24)} default ${d.default || '""'}\n      ${d.help}`);
+  return `\nEnvironment (flag > environment > CRIO_LXC_ENV_FILE, default /etc/default/crio-lxc > default):\n${rows.join("\n")}\n`;
+}
+
+async function printUsage(sub?: CommandDef<any>): Promise<void> {
+  process.stdout.write(sub ? `${await renderUsage(sub, mainCommand as CommandDef<any>)}\n` : `${await renderUsage(mainCommand as CommandDef<any>)}\n${environmentHelp()}`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [globalArgv, name, subArgv] = splitAtSubcommand(argv);
+  const globals = parseArgs<typeof globalArgs>(globalArgv, globalArgs);
+  const clientLog = { logPath: globals.log as string | undefined, logFormat: (globals["log-format"] === "json" ? "json" : "text") as "json" | "text" };
+  let log: Logger | undefined;
+  try {
+    if (globalArgv.includes("--version") || globalArgv.includes("-v")) {
+      const { versionText } = await import("./version");
+      process.stdout.write(versionText());
+      return 0;
+    }
+    if (!name || globalArgv.includes("--help") || globalArgv.includes("-h")) {
+      await printUsage();
+      return name || globalArgv.some((a) => a === "--help" || a === "-h") ? 0 : 1;
+    }
+    rejectUnknownFlags(globalArgv, globalArgs, "crio-lxc");
+    if (!["json", "text"].includes(String(globals["log-format"]))) throw new UsageError(`--log-format: expected text or json, got ${JSON.stringify(globals["log-format"])}`);
+    const loadCommand = subCommands[name];
+    if (!loadCommand) throw new UsageError(`unknown command ${JSON.stringify(name)} (commands: ${Object.keys(subCommands).join(", ")})`);
+    const command = await loadCommand();
+    if (subArgv.includes("--help") || subArgv.includes("-h")) {
+      await printUsage(command);
+      return 0;
+    }
+    rejectUnknownFlags(subArgv, (command.args ?? {}) as ArgsDef, `crio-lxc ${name}`);
+    const ctx = runtimeContext(globals, name);
+    log = ctx.log;
+    await runCommand(command, { rawArgs: subArgv, data: ctx });
+    return 0;
+  } catch (err) {
+    const message = (err as Error).message ?? String(err);
+    log?.error(message);
+    reportClientError(message, clientLog);
+    return 1;
+  }
+}
+
+function runtimeContext(globals: Record<string, unknown>, cmd: string): RuntimeContext {
+  const flags: SettingFlags = { debug: globals.debug === true };
+  for (const d of settingDefinitions) {
+    const value = globals[d.flag.replace(/^--/, "")];
+    if (value !== undefined && value !== "") flags[d.key] = value as string | boolean;
+  }
+  const { settings, warnings } = loadSettings(flags);
+  const log = createLogger({ file: settings.logFile, level: settings.logLevel, timestamp: settings.logTimestamp, cmd });
+  for (const warning of warnings) log.warn(warning);
+  return {
+    settings, log,
+    store: new StateStore(settings.root),
+    systemdCgroup: globals["systemd-cgroup"] === true,
+    runtimePath: process.execPath,
+  };
+}

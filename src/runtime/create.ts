@@ -1,0 +1,136 @@
+// create: translate the bundle, fork the liblxc monitor, and return once the
+// container is fully set up and held at the start-host hook, with the future
+// init's pid in the pid-file.
+import { closeSync, openSync, readSync, renameSync, fstatSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { resolveCgroupDir, requireUnifiedHierarchy } from "../cgroup";
+import { liblxc } from "../lxc/liblxc";
+import { forkMonitor } from "../lxc/monitor";
+import { loadSpec } from "../spec/schema";
+import { translate, type ConfigItem } from "../spec/translate";
+import { type ContainerRecord, processRef, validateId } from "../state";
+import { pidfdOpen } from "../sys";
+import { RuntimeError, type RuntimeContext } from "./context";
+import { runCreateHook } from "./create-hook";
+import { makeFifos, openReady, startHostHook, waitReady } from "./hold";
+import { checkExecutable } from "./rootfs";
+import { teardown } from "./teardown";
+
+export interface CreateOptions {
+  id: string;
+  bundle?: string;
+  pidFile?: string;
+  consoleSocket?: string;
+}
+
+export const LXC_CONFIG_FILE = "lxc.conf";
+
+export async function createContainer(ctx: RuntimeContext, opts: CreateOptions): Promise<void> {
+  const id = validateId(opts.id);
+  requireUnifiedHierarchy();
+  const bundle = resolve(opts.bundle || ".");
+  const spec = loadSpec(bundle);
+  if (opts.consoleSocket && !spec.process?.terminal) {
+    throw new RuntimeError("--console-socket was given but process.terminal is false in config.json");
+  }
+  const args = spec.process?.args ?? [];
+  const rootfs = resolve(bundle, spec.root?.path ?? "rootfs");
+  checkExecutable(rootfs, args[0]!, spec.process?.env ?? [], spec.process?.cwd ?? "/");
+  const cgroupDir = resolveCgroupDir(spec.linux?.cgroupsPath, id, ctx.systemdCgroup);
+  const monitorCgroupDir = `${ctx.settings.monitorCgroup}/${id}`;
+
+  const stateDir = ctx.store.createDir(id);
+  const record: ContainerRecord = {
+    id, bundle, cgroupDir, monitorCgroupDir, started: false,
+    ociVersion: spec.ociVersion,
+    annotations: spec.annotations ?? {},
+    created: new Date().toISOString(),
+  };
+  const lxcConfig = join(stateDir, LXC_CONFIG_FILE);
+  try {
+    makeFifos(stateDir);
+    ctx.store.save(record);
+    const { items, notes } = translate(spec, {
+      id, bundle,
+      startHostHook: startHostHook(stateDir),
+      logFile: ctx.settings.logFile,
+      containerLogLevel: ctx.settings.containerLogLevel,
+      cgroupDir, monitorCgroupDir,
+      features: ctx.settings,
+      hostHasAppArmor: false,
+    });
+    for (const note of notes) ctx.log.debug(note);
+    writeFileSync(lxcConfig, items.map(([k, v]) => `${k} = ${v}\n`).join(""), { mode: 0o600 });
+    ctx.log.debug("lxc config written", { "lxc.config": lxcConfig });
+    await startMonitor(ctx, record, items, args);
+    ctx.store.save(record);
+    if (opts.pidFile) writePidFile(opts.pidFile, record.init!.pid);
+    ctx.log.info("container created", { pid: record.init!.pid, monitor: record.monitor?.pid });
+  } catch (err) {
+    await runCreateHook(ctx, { id, bundle, lxcConfig, error: (err as Error).message });
+    teardown(ctx, record, Date.now() + ctx.settings.deleteTimeout);
+    ctx.store.remove(id);
+    throw err;
+  }
+  await runCreateHook(ctx, { id, bundle, lxcConfig });
+}
+
+async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, items: ConfigItem[], args: string[]) {
+  const stateDir = ctx.store.dir(record.id);
+  const c = liblxc().container(record.id, ctx.store.root);
+  for (const [key, value] of items) c.setConfigItem(key, value);
+  c.wantCloseAllFds(true);
+  c.wantDaemonize(false);
+  const deadline = Date.now() + ctx.settings.createTimeout;
+  const logOffset = logSize(ctx.settings.logFile);
+  const readyFd = openReady(stateDir);
+  try {
+    const monitorPid = forkMonitor(c, args);
+    record.monitor = processRef(monitorPid);
+    ctx.store.save(record);
+    const monitorPidfd = pidfdOpen(monitorPid);
+    try {
+      const result = waitReady(readyFd, monitorPidfd, deadline);
+      if ("timedOut" in result) throw new RuntimeError(`container was not set up within CRIO_LXC_CREATE_TIMEOUT (${ctx.settings.createTimeout} ms)`);
+      if ("monitorExited" in result) throw new RuntimeError(`liblxc failed to set up the container${lxcErrors(ctx.settings.logFile, logOffset)}`);
+      record.init = processRef(result.initPid);
+      if (!record.init) throw new RuntimeError(`container init ${result.initPid} vanished during create`);
+    } finally {
+      closeSync(monitorPidfd);
+    }
+  } finally {
+    closeSync(readyFd);
+  }
+}
+
+function logSize(file: string): number {
+  try {
+    const fd = openSync(file, "r");
+    try { return fstatSync(fd).size; } finally { closeSync(fd); }
+  } catch {
+    return 0;
+  }
+}
+
+/** liblxc's ERROR lines written since `offset`, to make a failed create say why. */
+function lxcErrors(file: string, offset: number): string {
+  try {
+    const fd = openSync(file, "r");
+    const buf = Buffer.alloc(Math.min(64 * 1024, Math.max(0, fstatSync(fd).size - offset)));
+    readSync(fd, buf, 0, buf.length, offset);
+    closeSync(fd);
+    const errors = buf.toString().split("\n").filter((l) => l.startsWith("lxc ") && / (ERROR|CRIT|ALERT|FATAL) /.test(l));
+    const messages = errors.map((l) => l.replace(/^.* - [^ ]+:\d+ - /, "")).slice(0, 3);
+    return messages.length ? `: ${messages.join("; ")} (see ${file})` : ` (see ${file})`;
+  } catch {
+    return ` (see ${file})`;
+  }
+}
+
+/** Like runc: written to a temp file and renamed, so readers never see a partial pid. */
+function writePidFile(path: string, pid: number) {
+  const file = isAbsolute(path) ? path : resolve(path);
+  const tmp = join(dirname(file), `.${process.pid}.pid.tmp`);
+  writeFileSync(tmp, String(pid));
+  renameSync(tmp, file);
+}

@@ -1,0 +1,27 @@
+import { statusOf } from "../state";
+import { RuntimeError, type RuntimeContext } from "./context";
+import { teardown } from "./teardown";
+
+/** delete: removes every trace of a container; a running one only with --force. */
+export function deleteContainer(ctx: RuntimeContext, id: string, force: boolean): void {
+  if (!ctx.store.exists(id)) {
+    if (force) return;
+    throw new RuntimeError(`container ${id} does not exist`);
+  }
+  let record;
+  try {
+    record = ctx.store.load(id);
+  } catch (err) {
+    // A half-written state dir (create killed early): nothing to stop, just remove it.
+    if (!force) throw err;
+    ctx.store.remove(id);
+    return;
+  }
+  const status = statusOf(record);
+  if (!force && (status === "running" || status === "creating")) {
+    throw new RuntimeError(`cannot delete container ${id} that is not stopped: ${status}`);
+  }
+  teardown(ctx, record, Date.now() + ctx.settings.deleteTimeout);
+  ctx.store.remove(id);
+  ctx.log.info("container deleted", { status });
+}

@@ -1,0 +1,71 @@
+// Holding a created container until `start`.
+//
+// liblxc runs lxc.hook.start-host in the monitor after the container is fully
+// set up and just before init is exec'd, and waits for it. Our hook reports the
+// future init's pid through the `ready` FIFO and then blocks reading the
+// `start` FIFO: `start` releases it, anything else aborts the start. The hook
+// is a POSIX sh one-liner, not this binary: it costs ~1 ms and ~0.5 MB while a
+// container sits created, where a Bun process would cost ~10 ms and tens of MB.
+import { closeSync, constants, openSync, readSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { mkfifo, pollReadable } from "../sys";
+
+export const READY_FIFO = "ready";
+export const START_FIFO = "start";
+
+const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+
+/** The value of lxc.hook.start-host (with lxc.hook.version = 1 liblxc runs it as `sh -c "exec <value>"`). */
+export function startHostHook(stateDir: string): string {
+  const script = `echo "$LXC_PID" >"$0/${READY_FIFO}" && read -r cmd <"$0/${START_FIFO}" && [ "$cmd" = start ]`;
+  return `/bin/sh -c ${shellQuote(script)} ${shellQuote(stateDir)}`;
+}
+
+export function makeFifos(stateDir: string): void {
+  mkfifo(join(stateDir, READY_FIFO), 0o600);
+  mkfifo(join(stateDir, START_FIFO), 0o600);
+}
+
+/** Opened before the monitor is forked, so the hook's write never blocks on a dead runtime. */
+export function openReady(stateDir: string): number {
+  return openSync(join(stateDir, READY_FIFO), constants.O_RDONLY | constants.O_NONBLOCK);
+}
+
+export type ReadyResult = { initPid: number } | { monitorExited: true } | { timedOut: true };
+
+/** Waits until the hook reports the init pid, the monitor dies, or the deadline passes. */
+export function waitReady(readyFd: number, monitorPidfd: number, deadline: number): ReadyResult {
+  const buf = Buffer.alloc(32);
+  let text = "";
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) return { timedOut: true };
+    const ready = pollReadable([readyFd, monitorPidfd], left);
+    if (ready.includes(0)) {
+      let n = 0;
+      try { n = readSync(readyFd, buf); } catch (err) { if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err; }
+      text += buf.subarray(0, n).toString();
+      if (text.endsWith("\n")) return { initPid: Number(text.trim()) };
+      if (n === 0 && !ready.includes(1)) Bun.sleepSync(1); // writer closed or not yet opened: POLLHUP
+    }
+    if (ready.includes(1)) return { monitorExited: true };
+  }
+}
+
+/** Tells the hook to let init exec ("start") or to fail the start ("abort"). False if no hook is waiting. */
+export function signalHook(stateDir: string, word: "start" | "abort"): boolean {
+  let fd: number;
+  try {
+    fd = openSync(join(stateDir, START_FIFO), constants.O_WRONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENXIO" || code === "ENOENT") return false;
+    throw err;
+  }
+  try {
+    writeSync(fd, `${word}\n`);
+    return true;
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,95 @@
+// start: release the hold and hand the container's init over to the caller.
+//
+// The pid-file names init, and clients (conmon) reap it as their child. liblxc's
+// monitor is init's parent, so after releasing the hook we kill the monitor and
+// init is reparented to the caller's subreaper. To not lose an init that exits
+// the instant it starts, we ptrace it first: it stops at its exec, before any
+// instruction of the user's program, until the monitor is gone.
+import { removeCgroup } from "../cgroup";
+import { type ContainerRecord, statusOf } from "../state";
+import * as sys from "../sys";
+import { RuntimeError, type RuntimeContext } from "./context";
+import { signalHook } from "./hold";
+import { signalProcess } from "./teardown";
+
+const SIGKILL = 9;
+const SIGTRAP = 5;
+
+export function startContainer(ctx: RuntimeContext, id: string): void {
+  const record = ctx.store.load(id);
+  const status = statusOf(record);
+  if (status === "stopped") throw new RuntimeError("cannot start a container that has stopped");
+  if (status !== "created") throw new RuntimeError(`cannot start a container in the ${status} state`);
+  const init = record.init!.pid;
+  const deadline = Date.now() + ctx.settings.startTimeout;
+
+  const traced = seize(ctx, init);
+  if (!signalHook(ctx.store.dir(id), "start")) {
+    if (traced) sys.ptrace(sys.PTRACE_DETACH, init, 0, 0);
+    throw new RuntimeError("container is not waiting to be started (its start-host hook is gone)");
+  }
+  if (traced) waitForExec(init, deadline, ctx);
+  else waitUntilExecuted(init, record, deadline);
+  handOver(record, deadline);
+  if (traced) sys.ptrace(sys.PTRACE_DETACH, init, 0, 0);
+
+  record.started = true;
+  ctx.store.save(record);
+  try {
+    removeCgroup(record.monitorCgroupDir, Date.now() + 100);
+  } catch {
+    // The killed monitor may not be released yet; delete removes it.
+  }
+  ctx.log.info("container started", { pid: init });
+}
+
+/** PTRACE_SEIZE with exec events; false where ptrace is forbidden (Yama ptrace_scope=3, seccomp). */
+function seize(ctx: RuntimeContext, pid: number): boolean {
+  try {
+    sys.ptrace(sys.PTRACE_SEIZE, pid, 0, sys.PTRACE_O_TRACEEXEC);
+    return true;
+  } catch (err) {
+    ctx.log.warn(`cannot ptrace the container init (${(err as Error).message}): an init that exits instantly may be reaped by the monitor instead of the caller`, { pid });
+    return false;
+  }
+}
+
+/** Runs the tracee to its exec stop, passing on any signal it receives meanwhile. */
+function waitForExec(pid: number, deadline: number, ctx: RuntimeContext): void {
+  for (;;) {
+    const [got, status] = sys.waitpid(pid, sys.__WALL | sys.WNOHANG);
+    if (got === 0) {
+      if (Date.now() > deadline) throw new RuntimeError(`container init did not exec within CRIO_LXC_START_TIMEOUT (${ctx.settings.startTimeout} ms)`);
+      Bun.sleepSync(1);
+      continue;
+    }
+    if ((status & 0x7f) !== 0x7f) {
+      throw new RuntimeError(`container init exited before it could exec the container's process (status ${status}; see ${ctx.settings.logFile})`);
+    }
+    const signal = (status >> 8) & 0xff;
+    const event = status >> 16;
+    if (event === sys.PTRACE_EVENT_EXEC) return;
+    sys.ptrace(sys.PTRACE_CONT, pid, 0, event === 0 && signal !== SIGTRAP ? signal : 0);
+  }
+}
+
+/** Without ptrace: wait until init no longer runs liblxc's code (its exe changed). */
+function waitUntilExecuted(pid: number, record: ContainerRecord, deadline: number): void {
+  const monitorExe = readExe(record.monitor!.pid);
+  while (Date.now() < deadline) {
+    const exe = readExe(pid);
+    if (exe === undefined || exe !== monitorExe) return;
+    Bun.sleepSync(1);
+  }
+}
+
+function readExe(pid: number): string | undefined {
+  try { return require("node:fs").readlinkSync(`/proc/${pid}/exe`); } catch { return undefined; }
+}
+
+/** Kills the monitor and waits until init has a new parent (the caller's subreaper). */
+function handOver(record: ContainerRecord, deadline: number): void {
+  const monitor = record.monitor!.pid;
+  signalProcess(record.monitor, SIGKILL, Math.max(1, deadline - Date.now()));
+  while (sys.parentPid(record.init!.pid) === monitor && Date.now() < deadline) Bun.sleepSync(1);
+}

@@ -1,0 +1,123 @@
+// The state store: one directory per container under --root, mode 0700.
+// We keep our own state because liblxc's command socket does not answer while
+// a created container is held at the start-host hook, and is gone after start.
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { processStartTime } from "./sys";
+
+export class StateError extends Error {}
+
+/** runc's rule: letters, digits and _ + - . ; we also cap the length and forbid . and .. */
+const ID_PATTERN = /^[\w+.-]+$/;
+export const MAX_ID_LENGTH = 1024;
+
+export function validateId(id: string | undefined): string {
+  if (!id) throw new StateError("container id is required");
+  if (id.length > MAX_ID_LENGTH) throw new StateError(`container id is longer than ${MAX_ID_LENGTH} characters`);
+  if (!ID_PATTERN.test(id) || id === "." || id === "..") {
+    throw new StateError(`invalid container id ${JSON.stringify(id)}: only letters, digits, '_', '+', '-' and '.' are allowed`);
+  }
+  return id;
+}
+
+/** A process identified by pid and start time, so a reused pid is never mistaken for ours. */
+export interface ProcessRef { pid: number; startTime: string }
+
+export interface ContainerRecord {
+  id: string;
+  ociVersion: string;
+  bundle: string;
+  annotations: Record<string, string>;
+  created: string;
+  cgroupDir: string;
+  monitorCgroupDir: string;
+  monitor?: ProcessRef;
+  init?: ProcessRef;
+  started: boolean;
+}
+
+export type Status = "creating" | "created" | "running" | "stopped";
+
+export function processRef(pid: number): ProcessRef | undefined {
+  const startTime = processStartTime(pid);
+  return startTime ? { pid, startTime } : undefined;
+}
+
+/** True while the process lives and is not a zombie waiting to be reaped. */
+export function isAlive(ref: ProcessRef | undefined): boolean {
+  if (!ref) return false;
+  try {
+    const stat = readFileSync(`/proc/${ref.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return fields[19] === ref.startTime && fields[0] !== "Z" && fields[0] !== "X";
+  } catch {
+    return false;
+  }
+}
+
+export function statusOf(record: ContainerRecord): Status {
+  if (!record.init) return isAlive(record.monitor) ? "creating" : "stopped";
+  if (!isAlive(record.init)) return "stopped";
+  return record.started ? "running" : "created";
+}
+
+export class StateStore {
+  constructor(readonly root: string) {}
+
+  dir(id: string): string { return join(this.root, id); }
+  path(id: string, file: string): string { return join(this.root, id, file); }
+
+  /** Claims the id: fails if a container with it exists. */
+  createDir(id: string): string {
+    mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    const dir = this.dir(id);
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EEXIST") throw new StateError(`container ${id} already exists`);
+      throw err;
+    }
+    return dir;
+  }
+
+  exists(id: string): boolean { return existsSync(this.path(id, "state.json")) || existsSync(this.dir(id)); }
+
+  load(id: string): ContainerRecord {
+    let text: string;
+    try {
+      text = readFileSync(this.path(id, "state.json"), "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new StateError(`container ${id} does not exist`);
+      throw err;
+    }
+    try {
+      return JSON.parse(text) as ContainerRecord;
+    } catch {
+      throw new StateError(`${this.path(id, "state.json")}: state file is corrupt`);
+    }
+  }
+
+  /** Written atomically: a reader never sees half a file. */
+  save(record: ContainerRecord): void {
+    const file = this.path(record.id, "state.json");
+    writeFileSync(`${file}.tmp`, JSON.stringify(record), { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
+  }
+
+  remove(id: string): void {
+    rmSync(this.dir(id), { recursive: true, force: true });
+  }
+}
+
+/** The OCI state JSON, as `state` prints it and hooks receive it. */
+export function ociState(record: ContainerRecord, status: Status) {
+  return {
+    ociVersion: record.ociVersion,
+    id: record.id,
+    status,
+    pid: status === "created" || status === "running" ? record.init?.pid ?? 0 : 0,
+    bundle: record.bundle,
+    annotations: record.annotations,
+    created: record.created,
+  };
+}
