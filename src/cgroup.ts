@@ -44,7 +44,7 @@ function systemdCgroupDir(cgroupsPath: string): string {
 export function expandSlice(slice: string): string[] {
   if (!slice.endsWith(".slice") || slice.includes("/")) throw new CgroupError(`linux.cgroupsPath: invalid slice name ${JSON.stringify(slice)}`);
   const base = slice.slice(0, -".slice".length);
-  if (base === "-.slice" || base === "") return [];
+  if (slice === "-.slice") return []; // the root slice
   const words = base.split("-");
   if (words.some((w) => w === "")) throw new CgroupError(`linux.cgroupsPath: invalid slice name ${JSON.stringify(slice)}`);
   return words.map((_, i) => `${words.slice(0, i + 1).join("-")}.slice`);

@@ -1,0 +1,119 @@
+// Drives dist/crio-lxc the way a client does, from a test process that is a
+// child subreaper (as conmon is), so container inits become our children.
+import { mkdtempSync, rmSync, writeFileSync, existsSync, readFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { setChildSubreaper, waitpid, WNOHANG } from "../../src/sys";
+
+export const REPO = resolve(import.meta.dir, "../..");
+export const BIN = join(REPO, "dist/crio-lxc");
+export const ROOTFS = join(REPO, ".cache/busybox-rootfs");
+
+export function requireBuilt(): void {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run scripts/setup first`);
+  if (!existsSync(join(ROOTFS, "bin/busybox"))) throw new Error(`${ROOTFS} is missing: run scripts/setup first`);
+}
+
+let subreaper = false;
+export function becomeSubreaper(): void {
+  if (!subreaper) setChildSubreaper();
+  subreaper = true;
+}
+
+/** Reaps `pid` (our child via the subreaper) and returns its exit code, 128+n for signal n. */
+export async function waitExit(pid: number, timeoutMs = 10_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [got, status] = waitpid(pid, WNOHANG);
+    if (got === pid) return (status & 0x7f) === 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
+    if (Date.now() > deadline) throw new Error(`process ${pid} did not exit within ${timeoutMs} ms`);
+    await Bun.sleep(5);
+  }
+}
+
+/** Reaps whatever orphans reached us (monitors, hooks) so they don't pile up as zombies. */
+export function reapOrphans(): void {
+  try {
+    for (;;) { const [got] = waitpid(-1, WNOHANG); if (got <= 0) return; }
+  } catch {
+    // ECHILD: nothing left.
+  }
+}
+
+export interface SpecOptions {
+  args: string[];
+  env?: string[];
+  namespaces?: string[];
+  cgroupsPath?: string;
+  extra?: Record<string, unknown>;
+}
+
+export function busyboxSpec(opts: SpecOptions): Record<string, unknown> {
+  return {
+    ociVersion: "1.2.0",
+    root: { path: ROOTFS, readonly: false },
+    process: {
+      terminal: false,
+      user: { uid: 0, gid: 0 },
+      args: opts.args,
+      env: opts.env ?? ["PATH=/bin:/usr/bin", "TERM=xterm"],
+      cwd: "/",
+      noNewPrivileges: true,
+    },
+    hostname: "crio-lxc-test",
+    mounts: [
+      { destination: "/proc", type: "proc", source: "proc" },
+      { destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "mode=1777"] },
+    ],
+    linux: {
+      namespaces: (opts.namespaces ?? ["pid", "mount", "ipc", "uts", "network"]).map((type) => ({ type })),
+      ...(opts.cgroupsPath ? { cgroupsPath: opts.cgroupsPath } : {}),
+    },
+    ...opts.extra,
+  };
+}
+
+/** A scratch world for one test file: state root, log file, bundles. */
+export class Sandbox {
+  readonly dir = mkdtempSync(join(tmpdir(), "crio-lxc-test-"));
+  readonly root = join(this.dir, "root");
+  readonly logFile = join(this.dir, "crio-lxc.log");
+  readonly envFile = join(this.dir, "env");
+  private bundles = 0;
+
+  constructor() { writeFileSync(this.envFile, ""); }
+
+  bundle(spec: Record<string, unknown>): string {
+    const dir = join(this.dir, `bundle-${++this.bundles}`);
+    mkdirSync(dir);
+    writeFileSync(join(dir, "config.json"), JSON.stringify(spec, null, 2));
+    return dir;
+  }
+
+  env(extra: Record<string, string> = {}): Record<string, string> {
+    return { PATH: process.env.PATH ?? "/usr/bin:/bin", CRIO_LXC_ENV_FILE: this.envFile, CRIO_LXC_LOG_FILE: this.logFile, CRIO_LXC_LOG_LEVEL: "debug", CRIO_LXC_CONTAINER_LOG_LEVEL: "info", ...extra };
+  }
+
+  /** Runs crio-lxc synchronously; stdout/stderr captured (the container inherits them). */
+  run(args: string[], opts: { env?: Record<string, string>; stdout?: "pipe" | "inherit" | number } = {}) {
+    const proc = Bun.spawnSync([BIN, "--root", this.root, ...args], { env: this.env(opts.env), stdout: opts.stdout ?? "pipe", stderr: "pipe" });
+    return { code: proc.exitCode, stdout: proc.stdout?.toString() ?? "", stderr: proc.stderr.toString() };
+  }
+
+  state(id: string): { status: string; pid: number; [k: string]: unknown } {
+    const r = this.run(["state", id]);
+    if (r.code !== 0) throw new Error(`state ${id} failed: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  }
+
+  log(): string { return existsSync(this.logFile) ? readFileSync(this.logFile, "utf8") : ""; }
+
+  cleanup(): void {
+    reapOrphans();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function cgroupExists(dir: string): boolean {
+  return existsSync(join("/sys/fs/cgroup", dir));
+}
