@@ -1,3 +1,4 @@
 import { main } from "./cli";
 
-process.exitCode = await main(process.argv.slice(2));
+// No top-level await: --bytecode builds are CommonJS.
+void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

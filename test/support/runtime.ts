@@ -1,6 +1,6 @@
 // Drives dist/crio-lxc the way a client does, from a test process that is a
 // child subreaper (as conmon is), so container inits become our children.
-import { mkdtempSync, rmSync, writeFileSync, existsSync, readFileSync, mkdirSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setChildSubreaper, waitpid, WNOHANG } from "../../src/sys";
@@ -94,10 +94,23 @@ export class Sandbox {
     return { PATH: process.env.PATH ?? "/usr/bin:/bin", CRIO_LXC_ENV_FILE: this.envFile, CRIO_LXC_LOG_FILE: this.logFile, CRIO_LXC_LOG_LEVEL: "debug", CRIO_LXC_CONTAINER_LOG_LEVEL: "info", ...extra };
   }
 
-  /** Runs crio-lxc synchronously; stdout/stderr captured (the container inherits them). */
-  run(args: string[], opts: { env?: Record<string, string>; stdout?: "pipe" | "inherit" | number } = {}) {
-    const proc = Bun.spawnSync([BIN, "--root", this.root, ...args], { env: this.env(opts.env), stdout: opts.stdout ?? "pipe", stderr: "pipe" });
-    return { code: proc.exitCode, stdout: proc.stdout?.toString() ?? "", stderr: proc.stderr.toString() };
+  /**
+   * Runs crio-lxc synchronously. stdout/stderr go to files, not pipes: the
+   * container inherits them, so a pipe would not see EOF until it exits.
+   * With `stdout: fd` both go to that fd (the container's output lands there too).
+   */
+  run(args: string[], opts: { env?: Record<string, string>; stdout?: number } = {}) {
+    const errFile = join(this.dir, "last.stderr");
+    const outFile = join(this.dir, "last.stdout");
+    const errFd = opts.stdout ?? openSync(errFile, "w");
+    const outFd = opts.stdout ?? openSync(outFile, "w");
+    try {
+      const proc = Bun.spawnSync([BIN, "--root", this.root, ...args], { env: this.env(opts.env), stdout: outFd, stderr: errFd });
+      if (opts.stdout !== undefined) return { code: proc.exitCode, stdout: "", stderr: "" };
+      return { code: proc.exitCode, stdout: readFileSync(outFile, "utf8"), stderr: readFileSync(errFile, "utf8") };
+    } finally {
+      if (opts.stdout === undefined) { closeSync(errFd); closeSync(outFd); }
+    }
   }
 
   state(id: string): { status: string; pid: number; [k: string]: unknown } {
