@@ -1,12 +1,12 @@
 // create: translate the bundle, fork the liblxc monitor, and return once the
 // container is fully set up and held at the start-host hook, with the future
 // init's pid in the pid-file.
-import { closeSync, openSync, readSync, renameSync, fstatSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { resolveCgroupDir, requireUnifiedHierarchy } from "../cgroup";
 import { liblxc } from "../lxc/liblxc";
 import { forkMonitor } from "../lxc/monitor";
-import { loadSpec } from "../spec/schema";
+import { loadSpec, type Spec } from "../spec/schema";
 import { translate, type ConfigItem } from "../spec/translate";
 import { type ContainerRecord, processRef, validateId } from "../state";
 import { pidfdOpen } from "../sys";
@@ -57,12 +57,12 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       containerLogLevel: ctx.settings.containerLogLevel,
       cgroupDir, monitorCgroupDir,
       features: ctx.settings,
-      hostHasAppArmor: false,
+      hostHasAppArmor: hostHasAppArmor(),
     });
     for (const note of notes) ctx.log.debug(note);
     writeFileSync(lxcConfig, items.map(([k, v]) => `${k} = ${v}\n`).join(""), { mode: 0o600 });
     ctx.log.debug("lxc config written", { "lxc.config": lxcConfig });
-    await startMonitor(ctx, record, items, args);
+    await startMonitor(ctx, record, items, spec);
     ctx.store.save(record);
     if (opts.pidFile) writePidFile(opts.pidFile, record.init!.pid);
     ctx.log.info("container created", { pid: record.init!.pid, monitor: record.monitor?.pid });
@@ -75,7 +75,16 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   await runCreateHook(ctx, { id, bundle, lxcConfig });
 }
 
-async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, items: ConfigItem[], args: string[]) {
+function hostHasAppArmor(): boolean {
+  try {
+    return readFileSync("/sys/module/apparmor/parameters/enabled", "utf8").trim() === "Y";
+  } catch {
+    return false;
+  }
+}
+
+async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, items: ConfigItem[], spec: Spec) {
+  const args = spec.process!.args!;
   const stateDir = ctx.store.dir(record.id);
   const c = liblxc().container(record.id, ctx.store.root);
   for (const [key, value] of items) c.setConfigItem(key, value);
@@ -84,6 +93,9 @@ async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, items:
   const deadline = Date.now() + ctx.settings.createTimeout;
   const logOffset = logSize(ctx.settings.logFile);
   const readyFd = openReady(stateDir);
+  // liblxc has no umask item: the monitor, and so init, inherit ours.
+  const umask = spec.process?.user?.umask;
+  if (umask !== undefined) process.umask(umask);
   try {
     const monitorPid = forkMonitor(c, args);
     record.monitor = processRef(monitorPid);

@@ -102,6 +102,12 @@ function translateBase(spec: Spec, ctx: TranslateContext, plan: NamespacePlan, o
   out.add("lxc.log.level", ctx.containerLogLevel);
   out.add("lxc.cgroup.dir.container", ctx.cgroupDir);
   out.add("lxc.cgroup.dir.monitor", ctx.monitorCgroupDir);
+  // Where a monitor that cleans up after itself moves before removing its cgroup;
+  // liblxc's default is a lxc.pivot cgroup at the cgroup2 root.
+  const monitorParent = posix.dirname(ctx.monitorCgroupDir);
+  if (monitorParent !== ".") out.add("lxc.cgroup.dir.monitor.pivot", monitorParent);
+  // Version 1: liblxc runs the hook as `exec <value>`, with no arguments appended.
+  out.add("lxc.hook.version", 1);
   out.add("lxc.hook.start-host", ctx.startHostHook);
 }
 
