@@ -7,13 +7,13 @@ import { resolveCgroupDir, requireUnifiedHierarchy } from "../cgroup";
 import { liblxc } from "../lxc/liblxc";
 import { forkMonitor } from "../lxc/monitor";
 import { loadSpec, type Spec } from "../spec/schema";
-import { translate, type ConfigItem } from "../spec/translate";
+import { statBindSource, translate, type ConfigItem } from "../spec/translate";
 import { type ContainerRecord, processRef, validateId } from "../state";
 import { pidfdOpen } from "../sys";
 import { RuntimeError, type RuntimeContext } from "./context";
 import { runCreateHook } from "./create-hook";
 import { makeFifos, openReady, startHostHook, waitReady } from "./hold";
-import { checkExecutable } from "./rootfs";
+import { checkExecutable, resolveInRoot } from "./rootfs";
 import { teardown } from "./teardown";
 
 export interface CreateOptions {
@@ -58,6 +58,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       cgroupDir, monitorCgroupDir,
       features: ctx.settings,
       hostHasAppArmor: hostHasAppArmor(),
+      maskedPathKind: (path) => statBindSource(kernelPath(path) ? path : resolveInRoot(rootfs, path)),
     });
     for (const note of notes) ctx.log.debug(note);
     writeFileSync(lxcConfig, items.map(([k, v]) => `${k} = ${v}\n`).join(""), { mode: 0o600 });
@@ -74,6 +75,9 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   }
   await runCreateHook(ctx, { id, bundle, lxcConfig });
 }
+
+/** /proc and /sys show the same kernel inside the container as on the host. */
+const kernelPath = (path: string) => /^\/(proc|sys)\//.test(path);
 
 function hostHasAppArmor(): boolean {
   try {

@@ -120,19 +120,21 @@ export function protectedPaths(spec: Spec): ProtectedPaths {
 }
 
 /**
- * A pure translation can't tell files from directories, and a path may not
- * exist at all (/proc/acpi), so every entry is `optional`: liblxc skips a
- * mount that fails. A read-only path is bind-mounted onto itself ("relative":
- * the source lies in the rootfs) and remounted read-only. A masked path gets
- * /dev/null, which only binds over a file, then an empty read-only tmpfs,
- * which only mounts over a directory; whichever doesn't fit fails and is skipped.
+ * A read-only path is bind-mounted onto itself ("relative": the source lies in
+ * the rootfs) and remounted read-only, `optional` because it may not exist.
+ * A masked file gets /dev/null, a masked directory an empty read-only tmpfs.
+ * With `pathKind` (the caller can stat) only the fitting entry is emitted and a
+ * missing path is skipped; without it both are, `optional`, and liblxc skips
+ * (and logs) whichever doesn't fit.
  */
-export function translateProtectedPaths(paths: ProtectedPaths, out: Translation): void {
+export function translateProtectedPaths(paths: ProtectedPaths, out: Translation, pathKind?: (containerPath: string) => BindSourceKind): void {
   for (const target of paths.readonly) {
     out.add("lxc.mount.entry", fstabLine({ source: target, target, type: "none", options: ["rbind", "ro", "relative", "optional"] }));
   }
   for (const target of paths.masked) {
-    out.add("lxc.mount.entry", fstabLine({ source: "/dev/null", target, type: "none", options: ["bind", "optional"] }));
-    out.add("lxc.mount.entry", fstabLine({ source: "tmpfs", target, type: "tmpfs", options: ["ro", "nosuid", "nodev", "noexec", "optional"] }));
+    const kind = pathKind?.(`/${target}`);
+    if (kind === "missing") continue;
+    if (kind !== "directory") out.add("lxc.mount.entry", fstabLine({ source: "/dev/null", target, type: "none", options: ["bind", "optional"] }));
+    if (kind !== "file") out.add("lxc.mount.entry", fstabLine({ source: "tmpfs", target, type: "tmpfs", options: ["ro", "nosuid", "nodev", "noexec", "optional"] }));
   }
 }

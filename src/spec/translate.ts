@@ -42,6 +42,8 @@ export interface TranslateContext {
   hostHasAppArmor: boolean;
   /** How to tell a bind source's kind; defaults to stat(2) via statBindSource. Inject for tests. */
   bindSourceKind?: (hostPath: string) => BindSourceKind;
+  /** Kind of a masked path as the container will see it; without it both mask entries are emitted. */
+  maskedPathKind?: (containerPath: string) => BindSourceKind;
 }
 
 /** stat(2) of a bind mount source, following symlinks as mount(2) does. */
@@ -132,6 +134,6 @@ export function translate(spec: Spec, ctx: TranslateContext): { items: ConfigIte
   translateSysctls(spec, plan, [...paths.readonly, ...paths.masked], out);
   translateResources(spec.linux?.resources, ctx.features, out);
   translateMounts(spec, { bundle: ctx.bundle, bindSourceKind: ctx.bindSourceKind ?? statBindSource }, out);
-  translateProtectedPaths(paths, out);
+  translateProtectedPaths(paths, out, ctx.maskedPathKind);
   return { items: out.items, notes: out.notes };
 }

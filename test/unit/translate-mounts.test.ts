@@ -76,6 +76,14 @@ describe("masked and read-only paths", () => {
       "tmpfs proc/kcore tmpfs ro,nosuid,nodev,noexec,optional 0 0",
     ]);
   });
+  test("with maskedPathKind only the fitting mask is emitted, and missing paths are skipped", () => {
+    const kinds: Record<string, "file" | "directory" | "missing"> = { "/proc/kcore": "file", "/proc/acpi": "directory", "/proc/nope": "missing" };
+    const patch = { linux: { namespaces: [{ type: "mount" }], maskedPaths: Object.keys(kinds) } };
+    expect(values(patch, "lxc.mount.entry", { maskedPathKind: (p) => kinds[p]! })).toEqual([
+      "/dev/null proc/kcore none bind,optional 0 0",
+      "tmpfs proc/acpi tmpfs ro,nosuid,nodev,noexec,optional 0 0",
+    ]);
+  });
   test("come after the spec's mounts", () => {
     const spec = { mounts: [{ destination: "/proc", type: "proc" }], linux: { namespaces: [{ type: "mount" }], maskedPaths: ["/proc/kcore"], readonlyPaths: ["/proc/sys"] } };
     expect(entries(spec).map((e) => e.split(" ").slice(0, 2).join(" "))).toEqual([
