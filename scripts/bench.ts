@@ -1,7 +1,7 @@
 // Benchmarks crio-lxc against crun and runc in the same run, on the same busybox
 // bundle, in the same cgroup2 lane. Prints medians and ratios; asserts nothing.
 // Run through scripts/bench (it sets up the machine and the lane).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setChildSubreaper, waitpid } from "../src/sys";
@@ -36,9 +36,13 @@ const runtimes: Runtime[] = [
   { name: "runc", cmd: ["runc", "--root", join(dir, "runc")] },
 ];
 
+const errFile = join(dir, "stderr");
+/** stderr goes to a file: a container inherits it, and a pipe would stay open until it exits. */
 function sh(rt: Runtime, args: string[]): void {
-  const p = Bun.spawnSync([...rt.cmd, ...args], { stdout: "ignore", stderr: "pipe", env: { PATH: process.env.PATH!, CRIO_LXC_LOG_FILE: join(dir, "crio-lxc.log"), CRIO_LXC_ENV_FILE: "" } });
-  if (p.exitCode !== 0) throw new Error(`${rt.name} ${args.join(" ")}: ${p.stderr.toString().trim()}`);
+  const errFd = openSync(errFile, "w");
+  const p = Bun.spawnSync([...rt.cmd, ...args], { stdout: "ignore", stderr: errFd, env: { PATH: process.env.PATH!, CRIO_LXC_LOG_FILE: join(dir, "crio-lxc.log"), CRIO_LXC_ENV_FILE: "" } });
+  closeSync(errFd);
+  if (p.exitCode !== 0) throw new Error(`${rt.name} ${args.join(" ")}: ${readFileSync(errFile, "utf8").trim()}`);
 }
 
 function median(xs: number[]): number {

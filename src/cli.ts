@@ -8,6 +8,7 @@ import { loadSettings, settingDefinitions, type SettingFlags } from "./settings"
 import { StateStore } from "./state";
 import type { RuntimeContext } from "./runtime/context";
 import { VERSION } from "./version";
+import { writeOut } from "./sys";
 
 export class UsageError extends Error {}
 
@@ -72,7 +73,7 @@ function environmentHelp(): string {
 }
 
 async function printUsage(sub?: CommandDef<any>): Promise<void> {
-  process.stdout.write(sub ? `${await renderUsage(sub, mainCommand as CommandDef<any>)}\n` : `${await renderUsage(mainCommand as CommandDef<any>)}\n${environmentHelp()}`);
+  writeOut(1, sub ? `${await renderUsage(sub, mainCommand as CommandDef<any>)}\n` : `${await renderUsage(mainCommand as CommandDef<any>)}\n${environmentHelp()}`);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -83,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (globalArgv.includes("--version") || globalArgv.includes("-v")) {
       const { versionText } = await import("./version");
-      process.stdout.write(versionText());
+      writeOut(1, versionText());
       return 0;
     }
     if (!name || globalArgv.includes("--help") || globalArgv.includes("-h")) {

@@ -1,11 +1,13 @@
 // The few Linux system calls the runtime needs that Node/Bun don't expose:
 // pidfds, signals by pidfd, poll, ptrace, waitpid, mkfifo, prctl.
-import { dlopen, FFIType, ptr } from "bun:ffi";
+import { dlopen, FFIType, ptr, toArrayBuffer } from "bun:ffi";
 
 const SYS_pidfd_send_signal = 424;
 const SYS_pidfd_open = 434;
 
-const libc = dlopen("libc.so.6", {
+// bun:ffi compiles a trampoline per symbol when dlopen'ed (~0.5 ms each), so
+// libc is opened on first use: commands like `state` never pay for it.
+const openLibc = () => dlopen("libc.so.6", {
   syscall: { args: [FFIType.i64, FFIType.i64, FFIType.i64, FFIType.i64, FFIType.i64], returns: FFIType.i64 },
   poll: { args: [FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
   ptrace: { args: [FFIType.i64, FFIType.i32, FFIType.u64, FFIType.u64], returns: FFIType.i64 },
@@ -15,7 +17,8 @@ const libc = dlopen("libc.so.6", {
   __errno_location: { args: [], returns: FFIType.ptr },
   strerror: { args: [FFIType.i32], returns: FFIType.cstring },
 });
-const c = libc.symbols;
+let libc: ReturnType<typeof openLibc>["symbols"] | undefined;
+const c = new Proxy({} as NonNullable<typeof libc>, { get: (_, name) => (libc ??= openLibc().symbols)[name as keyof typeof libc] });
 
 export class SysError extends Error {
   constructor(readonly call: string, readonly errno: number) {
@@ -26,7 +29,6 @@ export class SysError extends Error {
 export function errno(): number {
   return new Int32Array(toArrayBuffer(c.__errno_location()!, 0, 4))[0]!;
 }
-import { toArrayBuffer } from "bun:ffi";
 
 function check(call: string, ret: number | bigint): number {
   const n = Number(ret);
@@ -116,4 +118,12 @@ export function parentPid(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Writes to stdout (1) or stderr (2) directly. Touching process.stdout or
+ * process.stderr sets up Node's stream machinery, ~8 ms of every call.
+ */
+export function writeOut(fd: 1 | 2, text: string): void {
+  require("node:fs").writeSync(fd, text);
 }

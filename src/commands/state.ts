@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import type { RuntimeContext } from "../runtime/context";
 import { ociState, statusOf, validateId } from "../state";
+import { writeOut } from "../sys";
 
 export default defineCommand({
   meta: { name: "state", description: "print the OCI state of a container as JSON" },
@@ -8,6 +9,6 @@ export default defineCommand({
   run({ args, data }) {
     const ctx = data as RuntimeContext;
     const record = ctx.store.load(validateId(args.id));
-    process.stdout.write(`${JSON.stringify(ociState(record, statusOf(record)), null, 2)}\n`);
+    writeOut(1, `${JSON.stringify(ociState(record, statusOf(record)), null, 2)}\n`);
   },
 });
