@@ -1,6 +1,6 @@
 // Drives dist/crio-lxc the way a client does, from a test process that is a
 // child subreaper (as conmon is), so container inits become our children.
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setChildSubreaper, waitpid, WNOHANG } from "../../src/sys";
@@ -121,8 +121,11 @@ export class Sandbox {
 
   log(): string { return existsSync(this.logFile) ? readFileSync(this.logFile, "utf8") : ""; }
 
+  /** Force-deletes whatever a failed test left, then the test's own cgroup parent. */
   cleanup(): void {
+    for (const id of existsSync(this.root) ? readdirSync(this.root) : []) this.run(["delete", "--force", id]);
     reapOrphans();
+    try { rmdirSync("/sys/fs/cgroup/crio-lxc-test"); } catch { /* other test files still use it, or never made */ }
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
