@@ -1,7 +1,7 @@
 // create: translate the bundle, fork the liblxc monitor, and return once the
 // container is fully set up and held at the start-host hook, with the future
 // init's pid in the pid-file.
-import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { resolveCgroupDir, requireUnifiedHierarchy } from "../cgroup";
 import { liblxc } from "../lxc/liblxc";
@@ -90,6 +90,8 @@ function hostHasAppArmor(): boolean {
 async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, items: ConfigItem[], spec: Spec) {
   const args = spec.process!.args!;
   const stateDir = ctx.store.dir(record.id);
+  // liblxc opens lxc.log.file itself and does not create its directory.
+  mkdirSync(dirname(ctx.settings.logFile), { recursive: true, mode: 0o750 });
   const c = liblxc().container(record.id, ctx.store.root);
   for (const [key, value] of items) c.setConfigItem(key, value);
   c.wantCloseAllFds(true);
