@@ -82,15 +82,17 @@ function stateOf(rt: Runtime, id: string): number {
   return performance.now() - t0;
 }
 
-function uss(pid: number): number {
+/** USS and PSS in MB, from smaps_rollup. */
+function memoryOf(pid: number): { uss: number; pss: number } {
   try {
     const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
     const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(rollup)?.[1] ?? 0);
-    return (kb("Private_Clean") + kb("Private_Dirty")) / 1024;
+    return { uss: (kb("Private_Clean") + kb("Private_Dirty")) / 1024, pss: kb("Pss") / 1024 };
   } catch {
-    return 0;
+    return { uss: 0, pss: 0 };
   }
 }
+const mb = ({ uss, pss }: { uss: number; pss: number }) => `USS ${uss.toFixed(1)} MB / PSS ${pss.toFixed(1)} MB`;
 
 const trueBundle = bundle(["/bin/true"]);
 const sleepBundle = bundle(["sleep", "600"]);
@@ -113,7 +115,9 @@ sh(runtimes[0]!, ["create", "--bundle", sleepBundle, "--pid-file", join(dir, "me
 const record = JSON.parse(readFileSync(join(dir, "crio-lxc", createdId, "state.json"), "utf8"));
 const hookPids = Bun.spawnSync(["pgrep", "-P", String(record.monitor.pid)]).stdout.toString().trim().split("\n").filter(Boolean).map(Number)
   .filter((p) => p !== record.init.pid);
-memory.push(`created container: monitor USS ${uss(record.monitor.pid).toFixed(1)} MB, start-host hook (sh) USS ${hookPids.map((p) => uss(p).toFixed(1)).join("+") || "0"} MB`);
+// While created, the monitor and the not-yet-exec'd init share most pages (init is a
+// fork of the monitor), so USS alone understates them: PSS splits shared pages fairly.
+memory.push(`created container: monitor ${mb(memoryOf(record.monitor.pid))}; init before exec ${mb(memoryOf(record.init.pid))}; start-host hook (sh) ${hookPids.map((p) => mb(memoryOf(p))).join(", ")}`);
 memory.push("running container: 0 crio-lxc processes (the monitor is gone after start; conmon reaps init)");
 sh(runtimes[0]!, ["delete", "--force", createdId]);
 
