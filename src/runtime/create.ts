@@ -50,8 +50,8 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   try {
     makeFifos(stateDir);
     ctx.store.save(record);
-    const { items, notes } = translate(spec, {
-      id, bundle,
+    const { items, files, notes } = translate(spec, {
+      id, bundle, stateDir,
       startHostHook: startHostHook(stateDir),
       logFile: ctx.settings.logFile,
       containerLogLevel: ctx.settings.containerLogLevel,
@@ -61,6 +61,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       maskedPathKind: (path) => statBindSource(kernelPath(path) ? path : resolveInRoot(rootfs, path)),
     });
     for (const note of notes) ctx.log.debug(note);
+    for (const file of files) writeFileSync(join(stateDir, file.name), file.content, { mode: 0o600 });
     writeFileSync(lxcConfig, items.map(([k, v]) => `${k} = ${v}\n`).join(""), { mode: 0o600 });
     ctx.log.debug("lxc config written", { "lxc.config": lxcConfig });
     await startMonitor(ctx, record, items, spec);

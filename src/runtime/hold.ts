@@ -8,12 +8,11 @@
 // container sits created, where a Bun process would cost ~10 ms and tens of MB.
 import { closeSync, constants, openSync, readSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { shellQuote } from "../spec/output";
 import { mkfifo, pollReadable } from "../sys";
 
 export const READY_FIFO = "ready";
 export const START_FIFO = "start";
-
-const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /** The value of lxc.hook.start-host (with lxc.hook.version = 1 liblxc runs it as `sh -c "exec <value>"`). */
 export function startHostHook(stateDir: string): string {

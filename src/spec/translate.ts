@@ -6,7 +6,7 @@ import { statSync } from "node:fs";
 import { refuse } from "./errors";
 import { protectedPaths, translateMounts, translateProtectedPaths, type BindSourceKind } from "./mounts";
 import { planNamespaces, translateNamespaces, type NamespacePlan } from "./namespaces";
-import { Translation, type ConfigItem } from "./output";
+import { Translation, type ConfigItem, type StateFile } from "./output";
 import { refuseUnsupportedProcessFields, translateInit } from "./process";
 import { translateResources } from "./resources";
 import type { Spec } from "./schema";
@@ -17,7 +17,7 @@ import {
 import { translateSysctls } from "./sysctl";
 import { NOT_SUPPORTED_YET, refuseIfSet } from "./unsupported";
 
-export type { ConfigItem } from "./output";
+export type { ConfigItem, StateFile } from "./output";
 export type { BindSourceKind } from "./mounts";
 export type { FeatureSwitches } from "./security";
 export { dedupeEnv } from "./process";
@@ -29,6 +29,8 @@ export interface TranslateContext {
   id: string;
   /** Absolute bundle directory; spec.root.path and bind sources are relative to it unless absolute. */
   bundle: string;
+  /** Absolute state directory of the container: files the translation returns are written there. */
+  stateDir: string;
   /** Full value of lxc.hook.start-host. */
   startHostHook: string;
   logFile: string;
@@ -118,7 +120,7 @@ function translateBase(spec: Spec, ctx: TranslateContext, plan: NamespacePlan, o
  * SpecError naming the JSON path of anything crio-lxc can't honour.
  * process.args and process.user.umask are not config items: the caller applies them.
  */
-export function translate(spec: Spec, ctx: TranslateContext): { items: ConfigItem[]; notes: string[] } {
+export function translate(spec: Spec, ctx: TranslateContext): { items: ConfigItem[]; files: StateFile[]; notes: string[] } {
   if (!posix.isAbsolute(ctx.bundle)) throw new Error(`bundle directory must be absolute, got ${ctx.bundle}`);
   const process = requireProcess(spec);
   refuseUnsupportedFields(spec);
@@ -135,5 +137,6 @@ export function translate(spec: Spec, ctx: TranslateContext): { items: ConfigIte
   translateResources(spec.linux?.resources, ctx.features, out);
   translateMounts(spec, { bundle: ctx.bundle, bindSourceKind: ctx.bindSourceKind ?? statBindSource }, out);
   translateProtectedPaths(paths, out, ctx.maskedPathKind);
-  return { items: out.items, notes: out.notes };
+  out.finishHooks(ctx.stateDir);
+  return { items: out.items, files: out.files, notes: out.notes };
 }

@@ -13,6 +13,7 @@ export function context(overrides: Partial<TranslateContext> = {}): TranslateCon
   return {
     id: "c0ffee",
     bundle: "/run/bundles/c0ffee",
+    stateDir: "/run/crio-lxc/c0ffee",
     startHostHook: "/usr/local/bin/crio-lxc hook start-host",
     logFile: "/var/log/crio-lxc/c0ffee.log",
     containerLogLevel: "info",
