@@ -4,12 +4,17 @@
 // JavaScript crashes the child (JavaScriptCore maps its JIT region, where the
 // FFI trampolines live, MADV_DONTFORK). So a tiny C function, compiled at run
 // time by bun:ffi's cc() (TinyCC), forks; the single-threaded child resets the
-// signal state Bun changed, calls lxc_container->start() in the foreground and
-// never returns to JavaScript. It becomes the monitor: the parent of init.
+// signal state Bun changed, prepares what liblxc can't (monitor-init.ts),
+// calls lxc_container->start() in the foreground and never returns to
+// JavaScript. It becomes the monitor: the parent of init.
 import { cc, FFIType, ptr } from "bun:ffi";
 import { closeSync, writeSync } from "node:fs";
 import { dlopen } from "bun:ffi";
+import type { InitCapabilities } from "../spec/capabilities";
 import type { Container } from "./liblxc";
+import { MONITOR_INIT_C } from "./monitor-init";
+
+export { CAPS_FAILED } from "./monitor-init";
 
 const MONITOR_C = `
 typedef void (*sighandler_t)(int);
@@ -19,7 +24,7 @@ void _exit(int status);
 sighandler_t signal(int signum, sighandler_t handler);
 int sigprocmask(int how, const void *set, void *oldset);
 
-int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offset)
+int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offset, const unsigned int *caps)
 {
 	unsigned long empty_set[16] = {0};
 	int pid = fork();
@@ -29,6 +34,9 @@ int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offse
 	for (int s = 1; s < 65; s++)
 		signal(s, (sighandler_t)0);
 	sigprocmask(2 /* SIG_SETMASK */, empty_set, 0);
+	if (set_init_caps(caps) != 0)
+		_exit(CAPS_FAILED);
+	keep_lxc_marker_out_of_env();
 	_Bool ok = ((lxc_start_fn)start)(c, 0, argv);
 	int err = *(int *)((char *)c + error_num_offset);
 	if (!ok)
@@ -45,7 +53,7 @@ const memfd = dlopen("libc.so.6", {
   memfd_create: { args: [FFIType.cstring, FFIType.u32], returns: FFIType.i32 },
 }).symbols.memfd_create;
 
-let compiled: ((c: unknown, start: number, argv: unknown, errOff: number) => number) | undefined;
+let compiled: ((c: unknown, start: number, argv: unknown, errOff: number, caps: unknown) => number) | undefined;
 
 /**
  * cc() can't read files embedded in a compiled binary (/$bunfs/...), so the
@@ -55,11 +63,11 @@ function compileMonitor() {
   const fd = memfd(Buffer.from("crio-lxc-monitor.c\0"), 0);
   if (fd < 0) throw new Error("memfd_create failed");
   try {
-    writeSync(fd, MONITOR_C);
+    writeSync(fd, `${MONITOR_INIT_C}\n${MONITOR_C}`);
     const { symbols } = cc({
       source: `/proc/self/fd/${fd}`,
       symbols: {
-        crio_lxc_fork_monitor: { args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+        crio_lxc_fork_monitor: { args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
       },
     });
     return symbols.crio_lxc_fork_monitor as unknown as typeof compiled & {};
@@ -76,11 +84,23 @@ function cArgv(args: string[]) {
   return { table, strings };
 }
 
-/** Forks the monitor, which starts the container in the foreground; returns its pid. */
-export function forkMonitor(container: Container, args: string[]): number {
+/** Capability numbers as a 64-bit mask in two 32-bit words. */
+function maskWords(caps: readonly number[]): [number, number] {
+  const words: [number, number] = [0, 0];
+  for (const cap of caps) words[cap >> 5] = (words[cap >> 5]! | (1 << (cap & 31))) >>> 0;
+  return words;
+}
+
+/**
+ * Forks the monitor, which sets the init's inheritable and ambient
+ * capabilities on itself (`caps`, if given) and starts the container in the
+ * foreground; returns its pid.
+ */
+export function forkMonitor(container: Container, args: string[], caps?: InitCapabilities): number {
   compiled ??= compileMonitor();
   const argv = cArgv(args);
-  const pid = compiled(container.ptr, container.startFunction(), ptr(argv.table), container.errorNumOffset);
+  const capsWords = caps ? new Uint32Array([...maskWords(caps.inheritable), ...maskWords(caps.ambient), caps.keepAmbientOnSetuid ? 1 : 0]) : undefined;
+  const pid = compiled(container.ptr, container.startFunction(), ptr(argv.table), container.errorNumOffset, capsWords ? ptr(capsWords) : null);
   if (pid < 0) throw new Error("fork of the liblxc monitor failed");
   void argv.strings;
   return pid;

@@ -5,15 +5,16 @@ import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rena
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { resolveCgroupDir, requireUnifiedHierarchy } from "../cgroup";
 import { liblxc } from "../lxc/liblxc";
-import { forkMonitor } from "../lxc/monitor";
+import { CAPS_FAILED, forkMonitor } from "../lxc/monitor";
 import { loadSpec, type Spec } from "../spec/schema";
-import { statBindSource, translate, type ConfigItem } from "../spec/translate";
+import { HOOK_ERRORS } from "../spec/output";
+import { translate, type ConfigItem, type TranslateResult } from "../spec/translate";
 import { type ContainerRecord, processRef, validateId } from "../state";
-import { pidfdOpen } from "../sys";
+import { pidfdOpen, waitpid, WNOHANG } from "../sys";
 import { RuntimeError, type RuntimeContext } from "./context";
 import { runCreateHook } from "./create-hook";
 import { makeFifos, openReady, startHostHook, waitReady } from "./hold";
-import { checkExecutable, resolveInRoot } from "./rootfs";
+import { checkExecutable, createMountPoints, homeDirectory, resolveContainerPath } from "./rootfs";
 import { teardown } from "./teardown";
 
 export interface CreateOptions {
@@ -50,7 +51,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   try {
     makeFifos(stateDir);
     ctx.store.save(record);
-    const { items, files, notes } = translate(spec, {
+    const translation = translate(spec, {
       id, bundle, stateDir,
       startHostHook: startHostHook(stateDir),
       logFile: ctx.settings.logFile,
@@ -58,13 +59,16 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       cgroupDir, monitorCgroupDir,
       features: ctx.settings,
       hostHasAppArmor: hostHasAppArmor(),
-      maskedPathKind: (path) => statBindSource(kernelPath(path) ? path : resolveInRoot(rootfs, path)),
+      resolvePath: (path, mounted) => resolveContainerPath(rootfs, path, mounted),
+      homeDirectory: (uid) => homeDirectory(rootfs, uid),
     });
-    for (const note of notes) ctx.log.debug(note);
-    for (const file of files) writeFileSync(join(stateDir, file.name), file.content, { mode: 0o600 });
-    writeFileSync(lxcConfig, items.map(([k, v]) => `${k} = ${v}\n`).join(""), { mode: 0o600 });
+    for (const note of translation.notes) ctx.log.debug(note);
+    keepCallerNofile(translation.items);
+    createMountPoints(rootfs, translation.mountPoints);
+    for (const file of translation.files) writeFileSync(join(stateDir, file.name), file.content, { mode: 0o600 });
+    writeFileSync(lxcConfig, translation.items.map(([k, v]) => `${k} = ${v}\n`).join(""), { mode: 0o600 });
     ctx.log.debug("lxc config written", { "lxc.config": lxcConfig });
-    await startMonitor(ctx, record, items, spec);
+    await startMonitor(ctx, record, translation, spec);
     ctx.store.save(record);
     if (opts.pidFile) writePidFile(opts.pidFile, record.init!.pid);
     ctx.log.info("container created", { pid: record.init!.pid, monitor: record.monitor?.pid });
@@ -77,8 +81,20 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   await runCreateHook(ctx, { id, bundle, lxcConfig });
 }
 
-/** /proc and /sys show the same kernel inside the container as on the host. */
-const kernelPath = (path: string) => /^\/(proc|sys)\//.test(path);
+/**
+ * Bun raises its own soft RLIMIT_NOFILE to the hard limit at startup, and the
+ * init would inherit that: without a spec limit it gets the caller's, as with runc.
+ */
+function keepCallerNofile(items: ConfigItem[]): void {
+  if (items.some(([key]) => key === "lxc.prlimit.nofile")) return;
+  try {
+    const line = readFileSync(`/proc/${process.ppid}/limits`, "utf8").split("\n").find((l) => l.startsWith("Max open files"));
+    const [soft, hard] = line!.slice("Max open files".length).trim().split(/\s+/);
+    if (soft && hard) items.push(["lxc.prlimit.nofile", `${soft}:${hard}`]);
+  } catch {
+    // The caller is gone or hidden: keep ours.
+  }
+}
 
 function hostHasAppArmor(): boolean {
   try {
@@ -88,30 +104,28 @@ function hostHasAppArmor(): boolean {
   }
 }
 
-async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, items: ConfigItem[], spec: Spec) {
+async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, translation: TranslateResult, spec: Spec) {
   const args = spec.process!.args!;
   const stateDir = ctx.store.dir(record.id);
   // liblxc opens lxc.log.file itself and does not create its directory.
   mkdirSync(dirname(ctx.settings.logFile), { recursive: true, mode: 0o750 });
   const c = liblxc().container(record.id, ctx.store.root);
-  for (const [key, value] of items) c.setConfigItem(key, value);
+  for (const [key, value] of translation.items) c.setConfigItem(key, value);
   c.wantCloseAllFds(true);
   c.wantDaemonize(false);
   const deadline = Date.now() + ctx.settings.createTimeout;
   const logOffset = logSize(ctx.settings.logFile);
   const readyFd = openReady(stateDir);
-  // liblxc has no umask item: the monitor, and so init, inherit ours.
-  const umask = spec.process?.user?.umask;
-  if (umask !== undefined) process.umask(umask);
   try {
-    const monitorPid = forkMonitor(c, args);
+    const umask = spec.process?.user?.umask ?? DEFAULT_UMASK;
+    const monitorPid = forkWithUmask(umask, () => forkMonitor(c, args, translation.initCapabilities));
     record.monitor = processRef(monitorPid);
     ctx.store.save(record);
     const monitorPidfd = pidfdOpen(monitorPid);
     try {
       const result = waitReady(readyFd, monitorPidfd, deadline);
       if ("timedOut" in result) throw new RuntimeError(`container was not set up within CRIO_LXC_CREATE_TIMEOUT (${ctx.settings.createTimeout} ms)`);
-      if ("monitorExited" in result) throw new RuntimeError(`liblxc failed to set up the container${lxcErrors(ctx.settings.logFile, logOffset)}`);
+      if ("monitorExited" in result) throw monitorFailure(monitorPid, stateDir, ctx.settings.logFile, logOffset);
       record.init = processRef(result.initPid);
       if (!record.init) throw new RuntimeError(`container init ${result.initPid} vanished during create`);
     } finally {
@@ -119,6 +133,41 @@ async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, items:
     }
   } finally {
     closeSync(readyFd);
+  }
+}
+
+/** runc's umask for the container process when the spec has none. */
+const DEFAULT_UMASK = 0o022;
+
+/**
+ * liblxc has no umask item: the monitor, and so init, inherit ours. Only for
+ * the fork: files the runtime writes afterwards (the pid file) keep the caller's.
+ */
+function forkWithUmask(umask: number, fork: () => number): number {
+  const callerUmask = process.umask(umask);
+  try {
+    return fork();
+  } finally {
+    process.umask(callerUmask);
+  }
+}
+
+/** Why the monitor exited before the container was set up. */
+function monitorFailure(monitorPid: number, stateDir: string, logFile: string, logOffset: number): RuntimeError {
+  const [pid, status] = waitpid(monitorPid, WNOHANG);
+  if (pid === monitorPid && (status & 0x7f) === 0 && (status >> 8) === CAPS_FAILED) {
+    return new RuntimeError("process.capabilities: could not give the init its inheritable or ambient capabilities: crio-lxc itself lacks one of them");
+  }
+  return new RuntimeError(`liblxc failed to set up the container${hookErrors(stateDir)}${lxcErrors(logFile, logOffset)}`);
+}
+
+/** What our liblxc hooks wrote to stderr before one of them failed. */
+function hookErrors(stateDir: string): string {
+  try {
+    const text = readFileSync(join(stateDir, HOOK_ERRORS), "utf8").trim();
+    return text ? `: ${text.split("\n").slice(-3).join("; ")}` : "";
+  } catch {
+    return "";
   }
 }
 

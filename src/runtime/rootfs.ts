@@ -1,12 +1,32 @@
 // Paths inside a container's rootfs, resolved the way the container will see
 // them: symlinks (absolute or with "..") never lead outside the rootfs.
-import { lstatSync, readlinkSync, statSync } from "node:fs";
+import { lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
 import { posix } from "node:path";
+import { refuse } from "../spec/errors";
+import { coveringMount, type BindSourceKind, type MountedPath, type MountPoint, type ResolvedPath } from "../spec/paths";
 
 const MAX_SYMLINKS = 40;
 
 /** Host path of `path` as seen inside `rootfs` (which must be absolute and real). */
 export function resolveInRoot(rootfs: string, path: string): string {
+  return posix.join(rootfs, resolveBeneath(rootfs, path, []).target);
+}
+
+function readSymlink(hostPath: string): string | undefined {
+  try {
+    return lstatSync(hostPath).isSymbolicLink() ? readlinkSync(hostPath) : undefined;
+  } catch {
+    return undefined; // Missing: the rest can't be a symlink either.
+  }
+}
+
+/**
+ * `path` resolved beneath `rootfs` as securejoin does: ".." stops at the root
+ * and symlinks are followed inside the rootfs. Below a mount in `mounted` the
+ * image is hidden, so the rest is taken literally (liblxc refuses any symlink
+ * it finds there).
+ */
+function resolveBeneath(rootfs: string, path: string, mounted: readonly MountedPath[]): { target: string; mount?: MountedPath } {
   const pending = path.split("/").filter(Boolean);
   const resolved: string[] = [];
   let links = 0;
@@ -14,19 +34,73 @@ export function resolveInRoot(rootfs: string, path: string): string {
     const part = pending.shift()!;
     if (part === ".") continue;
     if (part === "..") { resolved.pop(); continue; }
-    const host = posix.join(rootfs, ...resolved, part);
-    let target: string | undefined;
-    try {
-      if (lstatSync(host).isSymbolicLink()) target = readlinkSync(host);
-    } catch {
-      // A missing component: the rest can't be a symlink either.
-    }
-    if (target === undefined) { resolved.push(part); continue; }
+    const candidate = [...resolved, part].join("/");
+    const link = coveringMount(candidate, mounted) ? undefined : readSymlink(posix.join(rootfs, candidate));
+    if (link === undefined) { resolved.push(part); continue; }
     if (++links > MAX_SYMLINKS) throw new Error(`too many levels of symbolic links resolving ${path} in ${rootfs}`);
-    if (target.startsWith("/")) resolved.length = 0;
-    pending.unshift(...target.split("/").filter(Boolean));
+    if (link.startsWith("/")) resolved.length = 0;
+    pending.unshift(...link.split("/").filter(Boolean));
   }
-  return posix.join(rootfs, ...resolved);
+  const target = resolved.join("/");
+  return { target, mount: coveringMount(target, mounted) };
+}
+
+function kindOf(hostPath: string): BindSourceKind {
+  try {
+    return statSync(hostPath).isDirectory() ? "directory" : "file";
+  } catch {
+    return "missing";
+  }
+}
+
+/** What a container path is once the mounts before it are in place; see ResolvePath. */
+export function resolveContainerPath(rootfs: string, path: string, mounted: readonly MountedPath[]): ResolvedPath {
+  const { target, mount } = resolveBeneath(rootfs, path, mounted);
+  if (!mount) return { target, kind: kindOf(posix.join(rootfs, target)), belowMount: false };
+  const rest = target.slice(mount.target.length);
+  if (mount.hostSource) return { target, kind: kindOf(mount.hostSource + rest), belowMount: true };
+  // A fresh filesystem: only its root exists.
+  return { target, kind: rest ? "missing" : "directory", belowMount: true };
+}
+
+/**
+ * Creates missing mount points in the image, as runc does, so liblxc never
+ * has to (it would create them through symlinks, with the container's umask,
+ * and can't on a read-only root). Fails naming the field when the rootfs
+ * can't be written.
+ */
+export function createMountPoints(rootfs: string, points: readonly MountPoint[]): void {
+  for (const { target, kind, at } of points) {
+    const parts = target.split("/");
+    try {
+      for (let i = 1; i <= parts.length; i++) {
+        const host = posix.join(rootfs, ...parts.slice(0, i));
+        const existing = lstatOrUndefined(host);
+        if (existing?.isSymbolicLink()) throw new Error(`${host} became a symbolic link`);
+        if (existing) continue;
+        if (i === parts.length && kind === "file") writeFileSync(host, "", { mode: 0o644, flag: "wx" });
+        else mkdirSync(host, { mode: 0o755 });
+      }
+    } catch (err) {
+      refuse(at, `/${target} does not exist in the rootfs and can't be created there: ${(err as Error).message}`);
+    }
+  }
+}
+
+function lstatOrUndefined(hostPath: string) {
+  try { return lstatSync(hostPath); } catch { return undefined; }
+}
+
+/** The home directory of `uid` in the rootfs's /etc/passwd, if it has an entry. */
+export function homeDirectory(rootfs: string, uid: number): string | undefined {
+  let passwd: string;
+  try {
+    passwd = readFileSync(resolveInRoot(rootfs, "/etc/passwd"), "utf8");
+  } catch {
+    return undefined;
+  }
+  const fields = passwd.split("\n").map((line) => line.split(":")).find((f) => f.length >= 7 && f[2] === String(uid));
+  return fields?.[5] || undefined;
 }
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

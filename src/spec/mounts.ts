@@ -1,25 +1,28 @@
-// mounts, linux.readonlyPaths and linux.maskedPaths → lxc.mount.entry, in that order.
+// spec.mounts → lxc.mount.entry, with destinations resolved inside the rootfs.
 import { posix } from "node:path";
 import { refuse, type JsonPathSegment } from "./errors";
-import { containerPath, fstabLine, type FstabEntry } from "./fstab";
-import type { Translation } from "./output";
+import { fstabLine, type FstabEntry } from "./fstab";
+import { shellQuote, type Translation } from "./output";
+import type { BindSourceKind, MountedPath, ResolvePath, ResolvedPath } from "./paths";
+import { checkPropagationOption } from "./propagation";
 import type { Mount, Spec } from "./schema";
 import { refuseIfSet } from "./unsupported";
-
-/** What a bind mount's source is on the host, following symlinks (as mount(2) does). */
-export type BindSourceKind = "directory" | "file" | "missing";
 
 export interface MountContext {
   /** Absolute bundle directory; relative bind sources are resolved against it (as runc does). */
   bundle: string;
   /** Decides create=dir vs create=file for a bind mount's target. */
   bindSourceKind: (hostPath: string) => BindSourceKind;
+  resolvePath: ResolvePath;
 }
 
 /** Filesystem types crio-lxc mounts, and the type handed to liblxc. */
 const FILESYSTEMS: Record<string, string> = {
   proc: "proc", sysfs: "sysfs", tmpfs: "tmpfs", devpts: "devpts", mqueue: "mqueue", cgroup: "cgroup2", cgroup2: "cgroup2",
 };
+
+/** Where the content of a fresh kernel filesystem can be looked at from the host (same kernel). */
+const HOST_VIEW: Record<string, string> = { proc: "/proc", sysfs: "/sys", cgroup2: "/sys/fs/cgroup" };
 
 /**
  * Flag options liblxc turns into mount flags (conf.c mount_opt and
@@ -30,6 +33,12 @@ const FLAG_OPTIONS = new Set([
   "ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "noatime", "atime", "nodiratime", "diratime",
   "relatime", "norelatime", "strictatime", "nostrictatime", "async", "nomand", "defaults", "bind", "rbind",
   "private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable",
+]);
+
+/** Per-mount flags a bind mount gets by a remount (MS_BIND | MS_REMOUNT). */
+const VFS_FLAGS = new Set([
+  "ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "noatime", "atime", "nodiratime", "diratime",
+  "relatime", "norelatime", "strictatime", "nostrictatime",
 ]);
 
 /** liblxc finds its own options anywhere in the option string (strstr), so none may contain them. */
@@ -43,8 +52,12 @@ const LXC_DEVPTS_OPTIONS = new Set([
   "rw", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "ptmxmode=666", "mode=0620", "mode=620", "gid=5",
 ]);
 
+/** lxc.autodev mounts a tmpfs on /dev before any mount entry. */
+const AUTODEV: MountedPath = { target: "dev" };
+
 function checkOption(option: string, type: string | undefined, at: JsonPathSegment[]): void {
   if (LXC_OWN_OPTION.test(option)) refuse(at, `"${option}" clashes with liblxc's own mount options`);
+  checkPropagationOption(option, at);
   // Filesystem data ("size=64m") is passed to the kernel, which validates it.
   if (option.includes("=") || FLAG_OPTIONS.has(option)) return;
   // devpts instances have been independent since Linux 4.7; liblxc drops the flag harmlessly.
@@ -56,15 +69,33 @@ function isBindMount(mount: Mount): boolean {
   return mount.type === "bind" || (mount.options ?? []).some((o) => o === "bind" || o === "rbind");
 }
 
-function bindEntry(mount: Mount, target: string, ctx: MountContext, at: JsonPathSegment[]): FstabEntry {
+/** A bind source that is a file can't cover a directory, nor the reverse. */
+function checkBindTarget(source: BindSourceKind, target: ResolvedPath, at: JsonPathSegment[]): void {
+  if (target.kind === "missing" || target.kind === "unknown" || target.kind === source) return;
+  refuse(at, `/${target.target} is a ${target.kind} but the bind source is a ${source}`);
+}
+
+function bindEntry(mount: Mount, target: ResolvedPath, ctx: MountContext, at: JsonPathSegment[]): FstabEntry {
   if (!mount.source) refuse([...at, "source"], "required for a bind mount");
   const source = posix.resolve(ctx.bundle, mount.source);
   const kind = ctx.bindSourceKind(source);
   if (kind === "missing") refuse([...at, "source"], `bind mount source ${JSON.stringify(source)} does not exist`);
+  checkBindTarget(kind, target, [...at, "destination"]);
   const options = mount.options ?? [];
   const bindOption = options.some((o) => o === "bind" || o === "rbind") ? [] : ["bind"];
   const create = kind === "directory" ? "create=dir" : "create=file";
-  return { source, target, type: "none", options: [...bindOption, ...options, create] };
+  return { source, target: target.target, type: "none", options: [...bindOption, ...options, create] };
+}
+
+/**
+ * liblxc 5.0 remounts a bind mount to apply its flags only when it is
+ * read-only (mount_entry skips the remount otherwise), so nosuid, nodev,
+ * noexec… on a writable bind would be lost: the mount hook remounts it.
+ */
+function applyBindFlags(options: readonly string[], target: string, out: Translation): void {
+  const flags = options.filter((o) => VFS_FLAGS.has(o));
+  if (!flags.length || flags.findLast((o) => o === "ro" || o === "rw") === "ro") return;
+  out.hookLine("mount", `mount -o ${shellQuote(["remount", "bind", ...flags].join(","))} "$LXC_ROOTFS_MOUNT"/${shellQuote(target)}`);
 }
 
 function filesystemEntry(mount: Mount, target: string, at: JsonPathSegment[]): FstabEntry {
@@ -84,57 +115,40 @@ function isLxcOwnDevpts(mount: Mount, target: string, at: JsonPathSegment[]): bo
   return true;
 }
 
-function mountEntry(mount: Mount, i: number, ctx: MountContext, out: Translation): FstabEntry | undefined {
+function resolveDestination(mount: Mount, ctx: MountContext, mounted: readonly MountedPath[], at: JsonPathSegment[]): ResolvedPath {
+  const { destination } = mount;
+  if (!destination.startsWith("/")) refuse(at, `expected an absolute path, got ${JSON.stringify(destination)}`);
+  if (destination.split("/").every((part) => part === "" || part === ".")) refuse(at, "cannot be the container's root");
+  const resolved = ctx.resolvePath(destination, mounted);
+  if (!resolved.target) refuse(at, `${JSON.stringify(destination)} resolves to the container's root directory`);
+  return resolved;
+}
+
+function translateMount(mount: Mount, i: number, ctx: MountContext, mounted: MountedPath[], out: Translation): void {
   const at: JsonPathSegment[] = ["mounts", i];
   refuseIfSet(mount, at, ["uidMappings", "gidMappings"]);
-  const target = containerPath(mount.destination, [...at, "destination"]);
   if (mount.source?.startsWith("#")) refuse([...at, "source"], 'must not start with "#" (getmntent(3) would skip the line)');
+  const target = resolveDestination(mount, ctx, mounted, [...at, "destination"]);
   const bind = isBindMount(mount);
   (mount.options ?? []).forEach((option, j) => checkOption(option, mount.type ?? undefined, [...at, "options", j]));
-  if (!bind && isLxcOwnDevpts(mount, target, at)) {
+  if (!bind && isLxcOwnDevpts(mount, target.target, at)) {
     out.note(`mounts[${i}] (devpts on /dev/pts) left to liblxc, which mounts its own devpts instance there`);
-    return undefined;
+    return;
   }
   // A tmpfs on /dev is kept: it covers lxc.autodev's tmpfs, and liblxc fills
   // the topmost /dev with device nodes after all mount entries.
-  return bind ? bindEntry(mount, target, ctx, at) : filesystemEntry(mount, target, at);
-}
-
-export function translateMounts(spec: Spec, ctx: MountContext, out: Translation): void {
-  (spec.mounts ?? []).forEach((mount, i) => {
-    const entry = mountEntry(mount, i, ctx, out);
-    if (entry) out.add("lxc.mount.entry", fstabLine(entry));
-  });
-}
-
-/** readonlyPaths and maskedPaths, relative to the rootfs. */
-export interface ProtectedPaths {
-  readonly: string[];
-  masked: string[];
-}
-
-export function protectedPaths(spec: Spec): ProtectedPaths {
-  const relative = (field: "readonlyPaths" | "maskedPaths") =>
-    (spec.linux?.[field] ?? []).map((path, i) => containerPath(path, ["linux", field, i]));
-  return { readonly: relative("readonlyPaths"), masked: relative("maskedPaths") };
-}
-
-/**
- * A read-only path is bind-mounted onto itself ("relative": the source lies in
- * the rootfs) and remounted read-only, `optional` because it may not exist.
- * A masked file gets /dev/null, a masked directory an empty read-only tmpfs.
- * With `pathKind` (the caller can stat) only the fitting entry is emitted and a
- * missing path is skipped; without it both are, `optional`, and liblxc skips
- * (and logs) whichever doesn't fit.
- */
-export function translateProtectedPaths(paths: ProtectedPaths, out: Translation, pathKind?: (containerPath: string) => BindSourceKind): void {
-  for (const target of paths.readonly) {
-    out.add("lxc.mount.entry", fstabLine({ source: target, target, type: "none", options: ["rbind", "ro", "relative", "optional"] }));
+  const entry = bind ? bindEntry(mount, target, ctx, at) : filesystemEntry(mount, target.target, at);
+  if (bind) applyBindFlags(mount.options ?? [], target.target, out);
+  if (target.kind === "missing" && !target.belowMount) {
+    out.mountPoint({ target: target.target, kind: entry.options.includes("create=file") ? "file" : "directory", at: [...at, "destination"] });
   }
-  for (const target of paths.masked) {
-    const kind = pathKind?.(`/${target}`);
-    if (kind === "missing") continue;
-    if (kind !== "directory") out.add("lxc.mount.entry", fstabLine({ source: "/dev/null", target, type: "none", options: ["bind", "optional"] }));
-    if (kind !== "file") out.add("lxc.mount.entry", fstabLine({ source: "tmpfs", target, type: "tmpfs", options: ["ro", "nosuid", "nodev", "noexec", "optional"] }));
-  }
+  out.add("lxc.mount.entry", fstabLine(entry));
+  mounted.push({ target: target.target, hostSource: bind ? entry.source : HOST_VIEW[entry.type] });
+}
+
+/** Returns every mount in order (lxc.autodev's /dev first), for resolving the paths that come after them. */
+export function translateMounts(spec: Spec, ctx: MountContext, out: Translation): MountedPath[] {
+  const mounted: MountedPath[] = [AUTODEV];
+  (spec.mounts ?? []).forEach((mount, i) => translateMount(mount, i, ctx, mounted, out));
+  return mounted;
 }

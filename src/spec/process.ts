@@ -1,7 +1,8 @@
 // The container init's identity and environment: process.* except security.
 import { refuse } from "./errors";
 import { isolates, type NamespacePlan } from "./namespaces";
-import type { Translation } from "./output";
+import { shellQuote, type Translation } from "./output";
+import type { MountedPath, ResolvePath } from "./paths";
 import type { Process } from "./schema-process";
 import { NOT_SUPPORTED_YET, refuseIfSet } from "./unsupported";
 
@@ -21,7 +22,11 @@ export function refuseUnsupportedProcessFields(process: Process): void {
   refuseIfSet(process, ["process"], ["scheduler", "ioPriority", "execCPUAffinity"]);
 }
 
-export function translateInit(process: Process, plan: NamespacePlan, out: Translation): void {
+/**
+ * @param homeOf the home directory of a uid in the container's /etc/passwd;
+ * like runc, HOME is set from it (or "/") when the spec's env has none.
+ */
+export function translateInit(process: Process, plan: NamespacePlan, out: Translation, homeOf?: (uid: number) => string | undefined): void {
   const { uid, gid, additionalGids } = process.user;
   out.add("lxc.init.cwd", process.cwd);
   out.add("lxc.init.uid", uid);
@@ -33,7 +38,9 @@ export function translateInit(process: Process, plan: NamespacePlan, out: Transl
     }
     out.add("lxc.init.groups", additionalGids.join(","));
   }
-  for (const variable of dedupeEnv(process.env ?? [])) out.add("lxc.environment", variable);
+  const env = dedupeEnv(process.env ?? []);
+  if (!env.some((variable) => variable.startsWith("HOME="))) env.push(`HOME=${homeOf?.(uid) ?? "/"}`);
+  for (const variable of env) out.add("lxc.environment", variable);
   if (process.noNewPrivileges) out.add("lxc.no_new_privs", 1);
   if (process.oomScoreAdj != null) out.add("lxc.proc.oom_score_adj", process.oomScoreAdj);
   translateRlimits(process, out);
@@ -50,6 +57,16 @@ function limitValue(limit: number): string {
   return limit >= RLIM_INFINITY ? "unlimited" : BigInt(limit).toString();
 }
 
+/**
+ * liblxc sets lxc.prlimit.* on the init before setting the container up, in
+ * a process that is still a copy of the runtime's (Bun reserves gigabytes of
+ * address space): an address space, data or stack limit would make it fail,
+ * and liblxc's monitor then waits forever. Those three are applied by a
+ * start-host hook instead, after the setup and before init execs (init is
+ * still root then, so no CAP_SYS_RESOURCE is needed even for a non-root user).
+ */
+const AFTER_SETUP: Record<string, string> = { AS: "--as", DATA: "--data", STACK: "--stack" };
+
 function translateRlimits(process: Process, out: Translation): void {
   const seen = new Set<string>();
   (process.rlimits ?? []).forEach(({ type, soft, hard }, i) => {
@@ -60,6 +77,24 @@ function translateRlimits(process: Process, out: Translation): void {
     if (seen.has(name)) refuse(["process", "rlimits", i, "type"], `duplicate resource limit "${type}"`);
     seen.add(name);
     if (soft > hard) refuse(["process", "rlimits", i, "soft"], `soft limit ${soft} exceeds hard limit ${hard}`);
-    out.add(`lxc.prlimit.${name.toLowerCase()}`, `${limitValue(soft)}:${limitValue(hard)}`);
+    const value = `${limitValue(soft)}:${limitValue(hard)}`;
+    const option = AFTER_SETUP[name];
+    if (option) out.hookLine("start-host", `prlimit --pid "$LXC_PID" ${option}=${value}`);
+    else out.add(`lxc.prlimit.${name.toLowerCase()}`, value);
   });
+}
+
+/**
+ * Like runc, a missing working directory is created (0755, owned by root):
+ * in the image before start, or by the mount hook when it lies in a mount,
+ * one component at a time so that no symlink there is followed.
+ */
+export function translateCwd(process: Process, resolvePath: ResolvePath, mounted: readonly MountedPath[], out: Translation): void {
+  const at = ["process", "cwd"];
+  const cwd = resolvePath(process.cwd, mounted);
+  if (cwd.kind === "file") refuse(at, `${JSON.stringify(process.cwd)} is not a directory`);
+  if (cwd.kind !== "missing" || !cwd.target) return;
+  if (!cwd.belowMount) return out.mountPoint({ target: cwd.target, kind: "directory", at });
+  const parts = cwd.target.split("/").map(shellQuote).join(" ");
+  out.hookLine("mount", `d="$LXC_ROOTFS_MOUNT"; for p in ${parts}; do d="$d/$p"; if [ -L "$d" ]; then echo "process.cwd: $d is a symbolic link" >&2; exit 1; fi; [ -d "$d" ] || mkdir -m 755 "$d"; done`);
 }

@@ -1,25 +1,30 @@
 // Translates a validated OCI spec into the ordered liblxc config items of one
 // container. Pure: no liblxc, no writes, and the filesystem is only looked at
-// through ctx.bindSourceKind (bind sources); so it runs anywhere, unprivileged.
+// through ctx.bindSourceKind (bind sources) and ctx.resolvePath (the rootfs);
+// so it runs anywhere, unprivileged.
 import { posix } from "node:path";
 import { statSync } from "node:fs";
 import { refuse } from "./errors";
-import { protectedPaths, translateMounts, translateProtectedPaths, type BindSourceKind } from "./mounts";
+import { translateDevices } from "./devices";
+import { translateMounts } from "./mounts";
 import { planNamespaces, translateNamespaces, type NamespacePlan } from "./namespaces";
 import { Translation, type ConfigItem, type StateFile } from "./output";
-import { refuseUnsupportedProcessFields, translateInit } from "./process";
+import { literalPath, type BindSourceKind, type MountPoint, type ResolvePath } from "./paths";
+import { refuseUnsupportedProcessFields, translateCwd, translateInit } from "./process";
+import { translateRootfsPropagation } from "./propagation";
+import { protectedPaths, translateProtectedPaths } from "./protected-paths";
 import { translateResources } from "./resources";
 import type { Spec } from "./schema";
 import type { Process } from "./schema-process";
-import {
-  translateAppArmor, translateCapabilities, translateSeccomp, type FeatureSwitches,
-} from "./security";
+import { translateCapabilities, type InitCapabilities } from "./capabilities";
+import { translateAppArmor, translateSeccomp, type FeatureSwitches } from "./security";
 import { translateSysctls } from "./sysctl";
 import { NOT_SUPPORTED_YET, refuseIfSet } from "./unsupported";
 
 export type { ConfigItem, StateFile } from "./output";
-export type { BindSourceKind } from "./mounts";
+export type { BindSourceKind, MountPoint, MountedPath, ResolvePath, ResolvedPath } from "./paths";
 export type { FeatureSwitches } from "./security";
+export type { InitCapabilities } from "./capabilities";
 export { dedupeEnv } from "./process";
 export { deviceRuleValue } from "./resources";
 export { fstabEscape, fstabLine } from "./fstab";
@@ -44,8 +49,14 @@ export interface TranslateContext {
   hostHasAppArmor: boolean;
   /** How to tell a bind source's kind; defaults to stat(2) via statBindSource. Inject for tests. */
   bindSourceKind?: (hostPath: string) => BindSourceKind;
-  /** Kind of a masked path as the container will see it; without it both mask entries are emitted. */
-  maskedPathKind?: (containerPath: string) => BindSourceKind;
+  /**
+   * Resolves container paths (mount destinations, masked and read-only paths,
+   * cwd) inside the rootfs. Without it paths are taken literally and nothing
+   * is known about them: both mask entries are emitted, nothing is created.
+   */
+  resolvePath?: ResolvePath;
+  /** A uid's home directory in the container's /etc/passwd, for a default HOME. */
+  homeDirectory?: (uid: number) => string | undefined;
 }
 
 /** stat(2) of a bind mount source, following symlinks as mount(2) does. */
@@ -65,13 +76,8 @@ function refuseUnsupportedFields(spec: Spec): void {
   refuseIfSet(spec, [], ["domainname"], "not supported by crio-lxc (liblxc has no setting for it)");
   refuseIfSet(spec.linux, ["linux"], ["mountLabel"], "SELinux is not supported by crio-lxc");
   refuseIfSet(spec.linux, ["linux"], [
-    "timeOffsets", "devices", "netDevices", "intelRdt", "memoryPolicy", "personality",
+    "timeOffsets", "netDevices", "intelRdt", "memoryPolicy", "personality",
   ]);
-  const propagation = spec.linux?.rootfsPropagation;
-  // liblxc leaves the rootfs a slave of the host's mounts (and a peer group of its own).
-  if (propagation && propagation !== "slave" && propagation !== "rslave") {
-    refuse(["linux", "rootfsPropagation"], `"${propagation}" is ${NOT_SUPPORTED_YET}`);
-  }
 }
 
 function requireProcess(spec: Spec): Process {
@@ -112,7 +118,18 @@ function translateBase(spec: Spec, ctx: TranslateContext, plan: NamespacePlan, o
   if (monitorParent !== ".") out.add("lxc.cgroup.dir.monitor.pivot", monitorParent);
   // Version 1: liblxc runs the hook as `exec <value>`, with no arguments appended.
   out.add("lxc.hook.version", 1);
-  out.add("lxc.hook.start-host", ctx.startHostHook);
+}
+
+export interface TranslateResult {
+  items: ConfigItem[];
+  /** Written into the state directory before liblxc reads the config. */
+  files: StateFile[];
+  /** For the log, at debug. */
+  notes: string[];
+  /** Missing in the image: the runtime creates them before starting the monitor. */
+  mountPoints: MountPoint[];
+  /** For the monitor to set on itself before liblxc clones the init; undefined: leave them. */
+  initCapabilities?: InitCapabilities;
 }
 
 /**
@@ -120,7 +137,7 @@ function translateBase(spec: Spec, ctx: TranslateContext, plan: NamespacePlan, o
  * SpecError naming the JSON path of anything crio-lxc can't honour.
  * process.args and process.user.umask are not config items: the caller applies them.
  */
-export function translate(spec: Spec, ctx: TranslateContext): { items: ConfigItem[]; files: StateFile[]; notes: string[] } {
+export function translate(spec: Spec, ctx: TranslateContext): TranslateResult {
   if (!posix.isAbsolute(ctx.bundle)) throw new Error(`bundle directory must be absolute, got ${ctx.bundle}`);
   const process = requireProcess(spec);
   refuseUnsupportedFields(spec);
@@ -129,14 +146,20 @@ export function translate(spec: Spec, ctx: TranslateContext): { items: ConfigIte
   const out = new Translation();
   translateBase(spec, ctx, plan, out);
   translateNamespaces(plan, spec.linux, out);
-  translateInit(process, plan, out);
+  translateInit(process, plan, out, ctx.homeDirectory);
   translateAppArmor(process, ctx.features, ctx.hostHasAppArmor, out);
-  translateCapabilities(process, ctx.features, out);
+  const initCapabilities = translateCapabilities(process, ctx.features, out);
   translateSeccomp(spec, ctx.features, out);
   translateSysctls(spec, plan, [...paths.readonly, ...paths.masked], out);
   translateResources(spec.linux?.resources, ctx.features, out);
-  translateMounts(spec, { bundle: ctx.bundle, bindSourceKind: ctx.bindSourceKind ?? statBindSource }, out);
-  translateProtectedPaths(paths, out, ctx.maskedPathKind);
+  const resolvePath = ctx.resolvePath ?? literalPath;
+  const mounted = translateMounts(spec, { bundle: ctx.bundle, bindSourceKind: ctx.bindSourceKind ?? statBindSource, resolvePath }, out);
+  translateProtectedPaths(paths, resolvePath, mounted, out);
+  translateDevices(spec, plan, mounted, out);
+  translateRootfsPropagation(spec, out);
+  translateCwd(process, resolvePath, mounted, out);
   out.finishHooks(ctx.stateDir);
-  return { items: out.items, files: out.files, notes: out.notes };
+  // Last: liblxc runs start-host hooks in order, and this one holds the container until `start`.
+  out.add("lxc.hook.start-host", ctx.startHostHook);
+  return { items: out.items, files: out.files, notes: out.notes, mountPoints: out.mountPoints, initCapabilities };
 }

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { fstabEscape, fstabLine } from "../../src/spec/translate";
+import { fstabEscape, fstabLine, type MountedPath, type ResolvedPath, type TranslateContext } from "../../src/spec/translate";
 import { refusal, run, values, type SpecPatch } from "./spec-fixtures";
 
 const mounts = (...list: object[]) => ({ mounts: list });
-const entries = (patch: SpecPatch) => values(patch, "lxc.mount.entry");
+const entries = (patch: SpecPatch, ctx: Partial<TranslateContext> = {}) => values(patch, "lxc.mount.entry", ctx);
 
 describe("fstab lines", () => {
   test("escape what getmntent(3) splits on", () => {
@@ -11,9 +11,9 @@ describe("fstab lines", () => {
     expect(fstabLine({ source: "/srv/My Data", target: "mnt/my data", type: "none", options: ["bind", "create=dir"] }))
       .toBe("/srv/My\\040Data mnt/my\\040data none bind,create=dir 0 0");
   });
-  test("targets are relative to the rootfs and normalized", () => {
-    expect(entries(mounts({ destination: "//run/./lock/", type: "tmpfs", source: "tmpfs" })))
-      .toEqual(["tmpfs run/lock tmpfs create=dir 0 0"]);
+  test("targets are relative to the rootfs and normalized; \"..\" stops at the root", () => {
+    expect(entries(mounts({ destination: "//run/./lock/", type: "tmpfs", source: "tmpfs" }, { destination: "/a/../../etc", type: "tmpfs" })))
+      .toEqual(["tmpfs run/lock tmpfs create=dir 0 0", "tmpfs etc tmpfs create=dir 0 0"]);
   });
 });
 
@@ -49,7 +49,6 @@ describe("mounts", () => {
   });
   test("refusals", () => {
     expect(refusal(mounts({ destination: "tmp", type: "tmpfs" }))).toMatch(/^mounts\[0\]\.destination: expected an absolute path/);
-    expect(refusal(mounts({ destination: "/a/../etc", type: "tmpfs" }))).toMatch(/^mounts\[0\]\.destination: must not contain "\.\."/);
     expect(refusal(mounts({ destination: "/", type: "tmpfs" }))).toMatch(/^mounts\[0\]\.destination: cannot be the container's root/);
     expect(refusal(mounts({ destination: "/x", type: "nfs", source: "h:/x" }))).toMatch(/^mounts\[0\]\.type: unsupported filesystem type "nfs"/);
     expect(refusal(mounts({ destination: "/x" }))).toMatch(/^mounts\[0\]\.type: required unless the mount is a bind mount/);
@@ -76,10 +75,10 @@ describe("masked and read-only paths", () => {
       "tmpfs proc/kcore tmpfs ro,nosuid,nodev,noexec,optional 0 0",
     ]);
   });
-  test("with maskedPathKind only the fitting mask is emitted, and missing paths are skipped", () => {
+  test("when the runtime can look, only the fitting mask is emitted, and missing paths are skipped", () => {
     const kinds: Record<string, "file" | "directory" | "missing"> = { "/proc/kcore": "file", "/proc/acpi": "directory", "/proc/nope": "missing" };
     const patch = { linux: { namespaces: [{ type: "mount" }], maskedPaths: Object.keys(kinds) } };
-    expect(values(patch, "lxc.mount.entry", { maskedPathKind: (p) => kinds[p]! })).toEqual([
+    expect(values(patch, "lxc.mount.entry", { resolvePath: (p) => ({ target: p.slice(1), kind: kinds[p]!, belowMount: true }) })).toEqual([
       "/dev/null proc/kcore none bind,optional 0 0",
       "tmpfs proc/acpi tmpfs ro,nosuid,nodev,noexec,optional 0 0",
     ]);
@@ -92,5 +91,105 @@ describe("masked and read-only paths", () => {
   });
   test("refuse relative paths", () => {
     expect(refusal({ linux: { namespaces: [{ type: "mount" }], maskedPaths: ["proc/kcore"] } })).toMatch(/^linux\.maskedPaths\[0\]: expected an absolute path/);
+  });
+});
+
+/** A fake rootfs: `links` maps a container path to where it really leads, `kinds` says what exists. */
+function fakeRootfs(kinds: Record<string, ResolvedPath["kind"]>, links: Record<string, string> = {}) {
+  const seen: { path: string; mounted: string[] }[] = [];
+  const resolvePath = (path: string, mounted: readonly MountedPath[]): ResolvedPath => {
+    seen.push({ path, mounted: mounted.map((m) => m.target) });
+    const target = (links[path] ?? path).replace(/^\//, "");
+    const belowMount = mounted.some((m) => target === m.target || target.startsWith(`${m.target}/`));
+    return { target, kind: kinds[path] ?? (target ? "missing" : "directory"), belowMount };
+  };
+  return { resolvePath, seen };
+}
+
+describe("destinations resolved in the rootfs", () => {
+  test("the resolved target is mounted on, and each path sees the mounts before it (/dev first)", () => {
+    const fake = fakeRootfs({ "/etc/escape/x": "directory" }, { "/etc/escape/x": "/x" });
+    const spec = mounts({ destination: "/etc/escape/x", type: "tmpfs" }, { destination: "/x/y", type: "tmpfs" });
+    expect(entries(spec, { resolvePath: fake.resolvePath })).toEqual(["tmpfs x tmpfs create=dir 0 0", "tmpfs x/y tmpfs create=dir 0 0"]);
+    expect(fake.seen.slice(0, 2)).toEqual([{ path: "/etc/escape/x", mounted: ["dev"] }, { path: "/x/y", mounted: ["dev", "x"] }]);
+  });
+  test("missing mount points in the image are listed for the runtime to create; those below a mount are liblxc's", () => {
+    const fake = fakeRootfs({ "/etc/hosts": "file" });
+    const spec = mounts(
+      { destination: "/data", type: "bind", source: "/srv/data" },
+      { destination: "/etc/motd", type: "bind", source: "/etc/motd" },
+      { destination: "/dev/shm", type: "tmpfs" },
+      { destination: "/etc/hosts", type: "bind", source: "/etc/hosts" },
+    );
+    expect(run(spec, { resolvePath: fake.resolvePath }).mountPoints).toEqual([
+      { target: "data", kind: "directory", at: ["mounts", 0, "destination"] },
+      { target: "etc/motd", kind: "file", at: ["mounts", 1, "destination"] },
+    ]);
+  });
+  test("refused: resolving to the root, a file bound on a directory", () => {
+    expect(refusal(mounts({ destination: "/link", type: "tmpfs" }), { resolvePath: fakeRootfs({}, { "/link": "/" }).resolvePath }))
+      .toMatch(/^mounts\[0\]\.destination: "\/link" resolves to the container's root directory/);
+    expect(refusal(mounts({ destination: "/etc", type: "bind", source: "/etc/hosts" }), { resolvePath: fakeRootfs({ "/etc": "directory" }).resolvePath }))
+      .toMatch(/^mounts\[0\]\.destination: \/etc is a directory but the bind source is a file/);
+  });
+});
+
+describe("bind mount flags and propagation", () => {
+  const hookLines = (patch: SpecPatch) => run(patch).files.find((f) => f.name === "mount-hook.sh")?.content.split("\n").filter((l) => l.startsWith("mount ")) ?? [];
+
+  test("a writable bind with nosuid/nodev/noexec is remounted by the mount hook (liblxc skips the remount)", () => {
+    const spec = mounts(
+      { destination: "/a", type: "bind", source: "/srv/data", options: ["rbind", "nosuid", "noexec", "rprivate"] },
+      { destination: "/b", type: "bind", source: "/srv/data", options: ["ro", "nosuid"] },
+      { destination: "/c", type: "bind", source: "/srv/data", options: ["rslave"] },
+    );
+    expect(hookLines(spec)).toEqual([`mount -o 'remount,bind,nosuid,noexec' "$LXC_ROOTFS_MOUNT"/'a'`]);
+  });
+  test("rootfsPropagation private/rprivate make the new namespace's / private before the rootfs is mounted", () => {
+    const { items, files } = run({ linux: { namespaces: [{ type: "mount" }], rootfsPropagation: "rprivate" } });
+    expect(items).toContainEqual(["lxc.hook.pre-mount", "/bin/sh '/run/crio-lxc/c0ffee/pre-mount-hook.sh'"]);
+    expect(files.find((f) => f.name === "pre-mount-hook.sh")!.content).toContain("\nmount --make-rprivate /\n");
+    expect(run({ linux: { namespaces: [{ type: "mount" }], rootfsPropagation: "rslave" } }).files).toEqual([]);
+  });
+  test("shared and unbindable mount options are refused", () => {
+    expect(refusal(mounts({ destination: "/m", type: "bind", source: "/srv/data", options: ["rbind", "rshared"] })))
+      .toMatch(/^mounts\[0\]\.options\[1\]: "rshared" can't be honoured: liblxc makes every mount/);
+    expect(refusal(mounts({ destination: "/m", type: "tmpfs", options: ["unbindable"] }))).toMatch(/^mounts\[0\]\.options\[0\]: "unbindable" can't be honoured/);
+  });
+  test("hook scripts reset PATH and send stderr to the state directory", () => {
+    const script = run({ linux: { namespaces: [{ type: "mount" }], rootfsPropagation: "private" } }).files[0]!.content;
+    expect(script).toBe("set -eu\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nexec 2>>'/run/crio-lxc/c0ffee/hook-errors'\nmount --make-private /\n");
+  });
+});
+
+describe("linux.devices", () => {
+  test("made by the autodev hook with the mode, owner and numbers asked for (runc's defaults: 0666, root)", () => {
+    const devices = [
+      { path: "/dev/fuse", type: "c", major: 10, minor: 229, fileMode: 0o20660, uid: 1, gid: 2 },
+      { path: "/dev/net/tun", type: "u", major: 10, minor: 200 },
+      { path: "/dev/fifo", type: "p" },
+    ];
+    const { items, files } = run({ linux: { namespaces: [{ type: "mount" }], devices } });
+    expect(items).toContainEqual(["lxc.hook.autodev", "/bin/sh '/run/crio-lxc/c0ffee/autodev-hook.sh'"]);
+    expect(files.find((f) => f.name === "autodev-hook.sh")!.content.split("\n").slice(3, -1)).toEqual([
+      "umask 022",
+      `mkdir -p "$(dirname "$LXC_ROOTFS_MOUNT"/'dev/fuse')" && mknod -m 0660 "$LXC_ROOTFS_MOUNT"/'dev/fuse' c 10 229 && chown 1:2 "$LXC_ROOTFS_MOUNT"/'dev/fuse'`,
+      `mkdir -p "$(dirname "$LXC_ROOTFS_MOUNT"/'dev/net/tun')" && mknod -m 0666 "$LXC_ROOTFS_MOUNT"/'dev/net/tun' c 10 200 && chown 0:0 "$LXC_ROOTFS_MOUNT"/'dev/net/tun'`,
+      `mkdir -p "$(dirname "$LXC_ROOTFS_MOUNT"/'dev/fifo')" && mknod -m 0666 "$LXC_ROOTFS_MOUNT"/'dev/fifo' p && chown 0:0 "$LXC_ROOTFS_MOUNT"/'dev/fifo'`,
+    ]);
+  });
+  test("refused with a user namespace", () => {
+    const linux = { namespaces: [{ type: "mount" }, { type: "user" }], uidMappings: [{ containerID: 0, hostID: 1, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1, size: 1 }], devices: [{ path: "/dev/x", type: "p" }] };
+    expect(refusal({ linux })).toMatch(/^linux\.devices: not supported yet by crio-lxc with a user namespace/);
+  });
+});
+
+describe("process.cwd", () => {
+  test("missing in the image: created by the runtime; in a mount: by the mount hook, refusing symlinks", () => {
+    const image = run({ process: { cwd: "/work" } }, { resolvePath: fakeRootfs({}).resolvePath });
+    expect(image.mountPoints).toEqual([{ target: "work", kind: "directory", at: ["process", "cwd"] }]);
+    const inMount = run({ process: { cwd: "/tmp/a b" }, mounts: [{ destination: "/tmp", type: "tmpfs" }] }, { resolvePath: fakeRootfs({ "/tmp": "directory" }).resolvePath });
+    expect(inMount.mountPoints).toEqual([]);
+    expect(inMount.files.find((f) => f.name === "mount-hook.sh")!.content).toContain(`for p in 'tmp' 'a b'; do d="$d/$p"; if [ -L "$d" ]`);
   });
 });

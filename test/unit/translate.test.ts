@@ -39,11 +39,17 @@ describe("refusals name the field", () => {
     ["selinuxLabel", { process: { selinuxLabel: "system_u:system_r:container_t:s0" } }, /^process\.selinuxLabel: SELinux/],
     ["mountLabel", { linux: { mountLabel: "system_u:object_r:container_file_t:s0" } }, /^linux\.mountLabel: SELinux/],
     ["domainname", { domainname: "example.com" }, /^domainname: not supported/],
-    ["devices", { linux: { devices: [{ path: "/dev/fuse", type: "c", major: 10, minor: 229 }] } }, /^linux\.devices: not supported yet/],
+    ["device outside /dev", { linux: { devices: [{ path: "/etc/fuse", type: "c", major: 10, minor: 229 }] } }, /^linux\.devices\[0\]\.path: crio-lxc creates device nodes only under \/dev/],
+    ["device without major", { linux: { devices: [{ path: "/dev/fuse", type: "c", minor: 229 }] } }, /^linux\.devices\[0\]\.major: required for a device of type "c"/],
+    ["device in a bind mount", { mounts: [{ destination: "/dev/host", type: "bind", source: "/srv/data" }], linux: { devices: [{ path: "/dev/host/fuse", type: "c", major: 10, minor: 229 }] } }, /^linux\.devices\[0\]\.path: lies in a bind mount/],
+    ["duplicate device", { linux: { devices: [{ path: "/dev/a", type: "p" }, { path: "/dev//a", type: "p" }] } }, /^linux\.devices\[1\]\.path: duplicate device/],
     ["timeOffsets", { linux: { timeOffsets: { monotonic: { secs: 10 } } } }, /^linux\.timeOffsets\.monotonic\.secs: not supported yet/],
     ["personality", { linux: { personality: { domain: "LINUX32" } } }, /^linux\.personality\.domain: not supported yet/],
     ["intelRdt", { linux: { intelRdt: { closID: "x" } } }, /^linux\.intelRdt\.closID: not supported yet/],
-    ["rootfsPropagation", { linux: { rootfsPropagation: "shared" } }, /^linux\.rootfsPropagation: "shared" is not supported yet/],
+    ["rootfsPropagation shared", { linux: { rootfsPropagation: "shared" } }, /^linux\.rootfsPropagation: "shared" can't be honoured: liblxc makes every mount .* a slave of the host's/],
+    ["rootfsPropagation unbindable", { linux: { rootfsPropagation: "runbindable" } }, /^linux\.rootfsPropagation: "runbindable" can't be honoured: .* undoes it/],
+    ["rootfsPropagation unknown", { linux: { rootfsPropagation: "sideways" } }, /^linux\.rootfsPropagation: unknown propagation "sideways"/],
+    ["cwd is a file", { process: { cwd: "/etc/passwd" } }, /^process\.cwd: "\/etc\/passwd" is not a directory/, { resolvePath: (path) => ({ target: path.slice(1), kind: "file", belowMount: false }) }],
     ["scheduler", { process: { scheduler: { policy: "SCHED_FIFO", priority: 1 } } }, /^process\.scheduler\.policy: not supported yet/],
     ["ioPriority", { process: { ioPriority: { class: "IOPRIO_CLASS_IDLE", priority: 0 } } }, /^process\.ioPriority\.class: not supported yet/],
     ["commandLine", { process: { commandLine: "cmd.exe" } }, /^process\.commandLine: Windows only/],
@@ -64,6 +70,7 @@ describe("refusals name the field", () => {
 
 describe("capabilities", () => {
   const caps = (capabilities: object, user = { uid: 0, gid: 0 }) => ({ process: { user, capabilities } });
+  const initCaps = (patch: SpecPatch) => run(patch).initCapabilities;
 
   test("the bounding set is kept, lowercased without CAP_", () => {
     expect(values(caps({ bounding: ["CAP_CHOWN", "CAP_NET_RAW"], effective: ["CAP_NET_RAW", "CAP_CHOWN"], permitted: ["CAP_CHOWN", "CAP_NET_RAW"] }), "lxc.cap.keep"))
@@ -72,21 +79,40 @@ describe("capabilities", () => {
   test("an empty bounding set keeps none; no capabilities object restricts nothing (like runc)", () => {
     expect(values(caps({}), "lxc.cap.keep")).toEqual(["none"]);
     expect(values({}, "lxc.cap.keep")).toEqual([]);
+    expect(initCaps({})).toBeUndefined();
+  });
+  test("inheritable and ambient sets go to the monitor, as capability numbers", () => {
+    const all = ["CAP_CHOWN", "CAP_KILL", "CAP_NET_RAW"];
+    const root = caps({ bounding: all, effective: all, permitted: all, inheritable: ["CAP_NET_RAW", "CAP_KILL"], ambient: ["CAP_KILL"] });
+    expect(initCaps(root)).toEqual({ inheritable: [5, 13], ambient: [5], keepAmbientOnSetuid: false });
+    const user = caps({ bounding: all, effective: ["CAP_KILL"], permitted: ["CAP_KILL"], inheritable: ["CAP_KILL"], ambient: ["CAP_KILL"] }, { uid: 1000, gid: 1000 });
+    expect(initCaps(user)).toEqual({ inheritable: [5], ambient: [5], keepAmbientOnSetuid: true });
+    expect(initCaps(caps({ bounding: all }, { uid: 1000, gid: 1000 }))).toEqual({ inheritable: [], ambient: [], keepAmbientOnSetuid: false });
+  });
+  test("for uid 0, effective and permitted must be the bounding set (∪ inheritable): the kernel grants exactly that at exec", () => {
+    const both = ["CAP_KILL", "CAP_CHOWN"];
+    expect(values(caps({ bounding: both, effective: both, permitted: both, inheritable: ["CAP_CHOWN"] }), "lxc.cap.keep")).toEqual(["kill chown"]);
+    expect(refusal(caps({ bounding: ["CAP_KILL", "CAP_CHOWN"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"] })))
+      .toMatch(/^process\.capabilities\.effective: must equal the bounding and inheritable sets together \(CAP_KILL, CAP_CHOWN\)/);
+  });
+  test("non-root: effective and permitted beyond ambient are accepted, with a note (the kernel drops them at exec, as with runc)", () => {
+    const { notes } = run(caps({ bounding: ["CAP_KILL"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"] }, { uid: 1000, gid: 1000 }));
+    expect(notes.join()).toMatch(/non-root init gets permitted = effective = ambient \(none\)/);
+  });
+  test("sets the kernel can't hold", () => {
+    const user = { uid: 1000, gid: 1000 };
+    expect(refusal(caps({ bounding: ["CAP_KILL"], inheritable: ["CAP_KILL", "CAP_CHOWN"] }))).toMatch(/^process\.capabilities\.inheritable\[1\]: CAP_CHOWN is not in the bounding set/);
+    expect(refusal(caps({ bounding: ["CAP_KILL"], effective: ["CAP_KILL"] }, user))).toMatch(/^process\.capabilities\.effective\[0\]: CAP_KILL is not in the permitted set/);
+    expect(refusal(caps({ bounding: ["CAP_KILL"], permitted: ["CAP_KILL"], ambient: ["CAP_KILL"] }, user))).toMatch(/^process\.capabilities\.ambient\[0\]: CAP_KILL is not in the inheritable set/);
+    expect(refusal(caps({ bounding: ["CAP_KILL"], inheritable: ["CAP_KILL"], ambient: ["CAP_KILL"] }, user))).toMatch(/^process\.capabilities\.ambient\[0\]: CAP_KILL is not in the permitted set/);
   });
   test("unknown capability", () => {
     expect(refusal(caps({ bounding: ["CAP_CHOWN", "CAP_FLY"] }))).toMatch(/^process\.capabilities\.bounding\[1\]: unknown capability "CAP_FLY"/);
   });
-  test("non-root user with effective/permitted/ambient capabilities", () => {
-    expect(refusal(caps({ bounding: ["CAP_KILL"], effective: ["CAP_KILL"] }, { uid: 1000, gid: 1000 }))).toMatch(/^process\.capabilities\.effective: not supported yet for a non-root user/);
-    expect(refusal(caps({ bounding: ["CAP_KILL"], ambient: ["CAP_KILL"] }, { uid: 1000, gid: 1000 }))).toMatch(/^process\.capabilities\.ambient: not supported yet/);
-    expect(values(caps({ bounding: ["CAP_KILL"] }, { uid: 1000, gid: 1000 }), "lxc.cap.keep")).toEqual(["kill"]);
-  });
-  test("root whose effective set differs from the bounding set", () => {
-    expect(refusal(caps({ bounding: ["CAP_KILL", "CAP_CHOWN"], effective: ["CAP_KILL"], permitted: ["CAP_KILL", "CAP_CHOWN"] }))).toMatch(/^process\.capabilities\.effective: must equal the bounding set/);
-  });
   test("switched off: skipped with a note", () => {
-    const { items, notes } = run(caps({ bounding: ["CAP_FLY"] }), { features: { ...ALL_ON, capabilities: false } });
+    const { items, notes, initCapabilities } = run(caps({ bounding: ["CAP_FLY"] }), { features: { ...ALL_ON, capabilities: false } });
     expect(items.some(([k]) => k === "lxc.cap.keep")).toBe(false);
+    expect(initCapabilities).toBeUndefined();
     expect(notes.join()).toMatch(/process\.capabilities skipped/);
   });
 });
@@ -163,7 +189,12 @@ describe("namespaces", () => {
 describe("process", () => {
   test("env is deduplicated: the last value wins, in the first one's place", () => {
     expect(dedupeEnv(["A=1", "B=2", "A=3", "C=x=y", "B="])).toEqual(["A=3", "B=", "C=x=y"]);
-    expect(values({ process: { env: ["PATH=/bin", "X=a b", "PATH=/usr/bin"] } }, "lxc.environment")).toEqual(["PATH=/usr/bin", "X=a b"]);
+    expect(values({ process: { env: ["PATH=/bin", "X=a b", "PATH=/usr/bin", "HOME=/h"] } }, "lxc.environment")).toEqual(["PATH=/usr/bin", "X=a b", "HOME=/h"]);
+  });
+  test("HOME, when the env has none, from the container's /etc/passwd, else / (as runc)", () => {
+    const homeDirectory = (uid: number) => (uid === 1000 ? "/home/app" : undefined);
+    expect(values({ process: { user: { uid: 1000, gid: 1000 }, env: ["A=1"] } }, "lxc.environment", { homeDirectory })).toEqual(["A=1", "HOME=/home/app"]);
+    expect(values({ process: { env: ["A=1"] } }, "lxc.environment", { homeDirectory })).toEqual(["A=1", "HOME=/"]);
   });
   test("init identity; supplementary groups are comma-separated", () => {
     const { items } = run({ process: { cwd: "/work", user: { uid: 1000, gid: 100, additionalGids: [10, 20] } } });
@@ -175,6 +206,14 @@ describe("process", () => {
     const rlimits = [{ type: "RLIMIT_NOFILE", soft: 1024, hard: 4096 }, { type: "RLIMIT_MEMLOCK", soft: 18446744073709551615, hard: 18446744073709551615 }];
     const { items } = run({ process: { rlimits } });
     expect(items.filter(([k]) => k.startsWith("lxc.prlimit."))).toEqual([["lxc.prlimit.nofile", "1024:4096"], ["lxc.prlimit.memlock", "unlimited:unlimited"]]);
+  });
+  test("address space, data and stack limits are applied by a start-host hook that runs before the holding one", () => {
+    const rlimits = [{ type: "RLIMIT_AS", soft: 1024, hard: 2048 }, { type: "RLIMIT_STACK", soft: 8192, hard: 18446744073709551615 }];
+    const { items, files } = run({ process: { rlimits } });
+    expect(items.filter(([k]) => k.startsWith("lxc.prlimit."))).toEqual([]);
+    const hooks = items.filter(([k]) => k === "lxc.hook.start-host").map(([, v]) => v);
+    expect(hooks).toEqual(["/bin/sh '/run/crio-lxc/c0ffee/start-host-hook.sh'", "/usr/local/bin/crio-lxc hook start-host"]);
+    expect(files.find((f) => f.name === "start-host-hook.sh")!.content).toContain('prlimit --pid "$LXC_PID" --as=1024:2048\nprlimit --pid "$LXC_PID" --stack=8192:unlimited\n');
   });
   test("no_new_privs and oom_score_adj only when asked", () => {
     expect(values({ process: { noNewPrivileges: true, oomScoreAdj: -500 } }, "lxc.proc.oom_score_adj")).toEqual(["-500"]);

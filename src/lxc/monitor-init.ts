@@ -1,0 +1,118 @@
+// C run by the forked monitor before liblxc's start(), shaping the init that
+// liblxc clones from it: capabilities liblxc has no item for, and liblxc's
+// own "container=lxc" kept out of the init's environment.
+
+/** The monitor's exit status when it could not set the init's inheritable or ambient capabilities. */
+export const CAPS_FAILED = 253;
+
+export const MONITOR_INIT_C = `
+#define CAPS_FAILED ${CAPS_FAILED}
+int capget(void *header, void *data);
+int capset(void *header, void *data);
+int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
+int strcmp(const char *a, const char *b);
+char *strstr(const char *haystack, const char *needle);
+int mprotect(void *addr, unsigned long len, int prot);
+int putenv(char *string);
+
+struct cap_header { unsigned int version; int pid; };
+struct cap_data { unsigned int effective, permitted, inheritable; };
+
+/*
+ * caps: NULL, or {inheritable low, high, ambient low, high, keep ambient on setuid}.
+ * liblxc clones the init from this process and only touches its bounding set.
+ */
+static int set_init_caps(const unsigned int *caps)
+{
+	struct cap_header header = { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0 };
+	struct cap_data data[2];
+	if (!caps)
+		return 0;
+	if (capget(&header, data) != 0)
+		return -1;
+	data[0].inheritable = caps[0];
+	data[1].inheritable = caps[1];
+	if (capset(&header, data) != 0)
+		return -1;
+	if (prctl(47 /* PR_CAP_AMBIENT */, 4 /* CLEAR_ALL */, 0, 0, 0) != 0)
+		return -1;
+	for (int cap = 0; cap < 64; cap++)
+		if ((caps[2 + cap / 32] >> (cap % 32)) & 1)
+			if (prctl(47, 2 /* RAISE */, cap, 0, 0) != 0)
+				return -1;
+	if (caps[4]) {
+		int bits = prctl(27 /* PR_GET_SECUREBITS */, 0, 0, 0, 0);
+		if (bits < 0 || prctl(28 /* PR_SET_SECUREBITS */, bits | 4 /* SECBIT_NO_SETUID_FIXUP */, 0, 0, 0) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ELF64 as the dynamic loader left it in memory. */
+struct elf_dyn { long tag; unsigned long val; };
+struct elf_rela { unsigned long offset; unsigned long info; long addend; };
+struct elf_sym { unsigned int name; unsigned char info, other; unsigned short shndx; unsigned long value, size; };
+struct elf_phdr { unsigned int type, flags; unsigned long offset, vaddr, paddr, filesz, memsz, align; };
+struct dl_phdr_info { unsigned long addr; const char *name; const struct elf_phdr *phdr; unsigned short phnum; };
+int dl_iterate_phdr(int (*callback)(struct dl_phdr_info *, unsigned long, void *), void *data);
+
+static int (*lxc_putenv)(char *string);
+
+/* liblxc's start puts "container=lxc" in the init's environment, over the spec's own. */
+static int putenv_without_lxc_marker(char *string)
+{
+	if (strcmp(string, "container=lxc") == 0)
+		return 0;
+	return lxc_putenv(string);
+}
+
+static void patch_putenv_slots(unsigned long base, struct elf_rela *rela, unsigned long size, struct elf_sym *symtab, const char *strtab)
+{
+	for (unsigned long i = 0; rela && i < size / sizeof(*rela); i++) {
+		unsigned long *slot = (unsigned long *)(base + rela[i].offset);
+		if (strcmp(strtab + symtab[rela[i].info >> 32].name, "putenv") != 0)
+			continue;
+		if (mprotect((void *)((unsigned long)slot & ~4095UL), 4096, 3 /* PROT_READ | PROT_WRITE */) != 0)
+			continue;
+		lxc_putenv = (int (*)(char *))*slot;
+		*slot = (unsigned long)putenv_without_lxc_marker;
+	}
+}
+
+/* Points liblxc's GOT entry for putenv() at putenv_without_lxc_marker. */
+static int patch_liblxc(struct dl_phdr_info *info, unsigned long size, void *data)
+{
+	struct elf_dyn *dyn = 0;
+	struct elf_rela *jmprel = 0, *rela = 0;
+	unsigned long jmprelsz = 0, relasz = 0;
+	struct elf_sym *symtab = 0;
+	const char *strtab = 0;
+	if (!info->name || !strstr(info->name, "liblxc.so"))
+		return 0;
+	for (int i = 0; i < info->phnum; i++)
+		if (info->phdr[i].type == 2 /* PT_DYNAMIC */)
+			dyn = (struct elf_dyn *)(info->addr + info->phdr[i].vaddr);
+	for (; dyn && dyn->tag != 0; dyn++) {
+		/* glibc relocates these in place; stay correct where it doesn't. */
+		unsigned long ptr = dyn->val < info->addr ? dyn->val + info->addr : dyn->val;
+		switch (dyn->tag) {
+		case 2: jmprelsz = dyn->val; break;        /* DT_PLTRELSZ */
+		case 5: strtab = (const char *)ptr; break; /* DT_STRTAB */
+		case 6: symtab = (struct elf_sym *)ptr; break; /* DT_SYMTAB */
+		case 7: rela = (struct elf_rela *)ptr; break; /* DT_RELA */
+		case 8: relasz = dyn->val; break;          /* DT_RELASZ */
+		case 23: jmprel = (struct elf_rela *)ptr; break; /* DT_JMPREL */
+		}
+	}
+	if (!symtab || !strtab)
+		return 1;
+	patch_putenv_slots(info->addr, jmprel, jmprelsz, symtab, strtab);
+	patch_putenv_slots(info->addr, rela, relasz, symtab, strtab);
+	return 1;
+}
+
+static void keep_lxc_marker_out_of_env(void)
+{
+	dl_iterate_phdr(patch_liblxc, 0);
+}
+`;

@@ -1,0 +1,100 @@
+// process.capabilities: the bounding set through lxc.cap.keep, the
+// inheritable and ambient sets through the monitor (liblxc has no item for
+// them), effective and permitted as the kernel derives them at exec.
+//
+// liblxc's init is the monitor's clone and keeps its inheritable and ambient
+// sets; liblxc only drops from the bounding set, switches to lxc.init.uid and
+// execs. The kernel then computes (capabilities(7), no file capabilities):
+//   uid 0:     permitted = effective = bounding ∪ inheritable
+//   uid ≠ 0:   permitted = effective = ambient
+// (the ambient set would be cleared by liblxc's setuid, unless the monitor
+// sets SECBIT_NO_SETUID_FIXUP). runc and crun end up in the same state: they
+// set effective/permitted before their exec, and the kernel recomputes them.
+import { refuse } from "./errors";
+import type { Translation } from "./output";
+import type { Process } from "./schema-process";
+import { isUnset } from "./unsupported";
+import type { FeatureSwitches } from "./security";
+
+/** Capability names liblxc 5.0 knows (caps_opt in conf.c), in the kernel's numbering: CAP_CHOWN is 0. */
+const CAPABILITIES = [
+  "chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid", "setuid", "setpcap",
+  "linux_immutable", "net_bind_service", "net_broadcast", "net_admin", "net_raw", "ipc_lock", "ipc_owner",
+  "sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct", "sys_admin", "sys_boot", "sys_nice",
+  "sys_resource", "sys_time", "sys_tty_config", "mknod", "lease", "audit_write", "audit_control", "setfcap",
+  "mac_override", "mac_admin", "syslog", "wake_alarm", "block_suspend", "audit_read", "perfmon", "bpf",
+  "checkpoint_restore",
+];
+
+const SETS = ["bounding", "effective", "inheritable", "permitted", "ambient"] as const;
+type SetName = (typeof SETS)[number];
+type Sets = Record<SetName, Set<string>>;
+
+/** What the monitor sets on itself before liblxc clones the init from it. */
+export interface InitCapabilities {
+  /** Capability numbers. */
+  inheritable: number[];
+  ambient: number[];
+  /** SECBIT_NO_SETUID_FIXUP, so the ambient set survives liblxc's switch to a non-root uid. */
+  keepAmbientOnSetuid: boolean;
+}
+
+function parseSet(names: readonly string[], set: SetName): Set<string> {
+  return new Set(names.map((name, i) => {
+    const lxcName = name.replace(/^CAP_/, "").toLowerCase();
+    if (!name.startsWith("CAP_") || !CAPABILITIES.includes(lxcName)) {
+      refuse(["process", "capabilities", set, i], `unknown capability "${name}"`);
+    }
+    return lxcName;
+  }));
+}
+
+/** Refuses the first capability of `set` missing from `within`. */
+function requireSubset(process: Process, set: SetName, within: Set<string>, reason: string): void {
+  const names = process.capabilities?.[set] ?? [];
+  const i = names.findIndex((name) => !within.has(name.replace(/^CAP_/, "").toLowerCase()));
+  if (i >= 0) refuse(["process", "capabilities", set, i], `${names[i]} ${reason}`);
+}
+
+const union = (a: Set<string>, b: Set<string>) => new Set([...a, ...b]);
+const sameSet = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((x) => b.has(x));
+const listOf = (set: Set<string>) => (set.size ? [...set].map((c) => `CAP_${c.toUpperCase()}`).join(", ") : "none");
+
+function checkSets(process: Process, sets: Sets, out: Translation): void {
+  requireSubset(process, "inheritable", sets.bounding, "is not in the bounding set, which limits the inheritable set");
+  requireSubset(process, "effective", sets.permitted, "is not in the permitted set");
+  requireSubset(process, "ambient", sets.permitted, "is not in the permitted set (the kernel only keeps permitted and inheritable ambient capabilities)");
+  requireSubset(process, "ambient", sets.inheritable, "is not in the inheritable set (the kernel only keeps permitted and inheritable ambient capabilities)");
+  if (process.user.uid === 0) {
+    // The kernel would grant more than asked: refuse rather than widen.
+    const granted = union(sets.bounding, sets.inheritable);
+    for (const set of ["effective", "permitted"] as const) {
+      if (!sameSet(sets[set], granted)) {
+        refuse(["process", "capabilities", set], `must equal the bounding and inheritable sets together (${listOf(granted)}): the kernel gives a uid 0 process all of them when it execs`);
+      }
+    }
+  } else if (!sameSet(sets.effective, sets.ambient) || !sameSet(sets.permitted, sets.ambient)) {
+    out.note(`process.capabilities: as with runc, the non-root init gets permitted = effective = ambient (${listOf(sets.ambient)}); the kernel recomputes them from the ambient set at exec`);
+  }
+}
+
+const numbers = (set: Set<string>) => [...set].map((name) => CAPABILITIES.indexOf(name)).sort((a, b) => a - b);
+
+/** lxc.cap.keep, and the monitor's part; undefined when the init keeps the runtime's capabilities. */
+export function translateCapabilities(process: Process, features: FeatureSwitches, out: Translation): InitCapabilities | undefined {
+  if (!features.capabilities) {
+    if (!isUnset(process.capabilities)) out.note("process.capabilities skipped: capabilities are disabled (CRIO_LXC_CAPABILITIES=false)");
+    return undefined;
+  }
+  // Like runc: no capabilities object means no restriction at all.
+  const caps = process.capabilities;
+  if (!caps) return undefined;
+  const sets = Object.fromEntries(SETS.map((set) => [set, parseSet(caps[set] ?? [], set)])) as Sets;
+  checkSets(process, sets, out);
+  out.add("lxc.cap.keep", sets.bounding.size ? [...sets.bounding].join(" ") : "none");
+  return {
+    inheritable: numbers(sets.inheritable),
+    ambient: numbers(sets.ambient),
+    keepAmbientOnSetuid: process.user.uid !== 0 && sets.ambient.size > 0,
+  };
+}
