@@ -1,0 +1,87 @@
+// /dev inside running containers: the standard set and linux.devices
+// (run by scripts/test inside scripts/cgroup2-lane), as root.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { inside, type Inside } from "../support/inside";
+import { Sandbox, becomeSubreaper, requireBuilt } from "../support/runtime";
+
+let sb: Sandbox;
+let box: Inside;
+beforeAll(() => { requireBuilt(); becomeSubreaper(); sb = new Sandbox(); box = inside(sb, "dev"); });
+afterAll(() => sb.cleanup());
+
+/** The mounts of runc's default spec. */
+const RUNC_MOUNTS = [
+  { destination: "/proc", type: "proc", source: "proc" },
+  { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
+  { destination: "/dev/pts", type: "devpts", source: "devpts", options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"] },
+  { destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"] },
+  { destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"] },
+  { destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"] },
+];
+
+const STANDARD_DEV = [
+  "echo x > /dev/null && echo null-ok",
+  "echo zero=$(head -c1 /dev/zero | od -An -tx1)",
+  "echo x 2>&1 > /dev/full",
+  "echo random=$(head -c4 /dev/random | wc -c) urandom=$(head -c4 /dev/urandom | wc -c)",
+  "ls -l /dev/tty",
+  "exec 3<>/dev/ptmx && echo pts=$(ls /dev/pts | tr '\\n' ' '); exec 3<&-",
+  "echo stdin=$(readlink /dev/stdin) stdout=$(readlink /dev/stdout) stderr=$(readlink /dev/stderr) fd=$(readlink /dev/fd)",
+  "ls /dev/fd/ | tr '\\n' ' '; echo",
+  "[ -d /dev/shm ] && touch /dev/shm/x && echo shm-ok",
+  "[ -d /dev/mqueue ] && echo mqueue-ok",
+].join("; ");
+
+function expectStandardDev(out: string) {
+  expect(out).toContain("null-ok");
+  expect(out).toContain("zero= 00");
+  expect(out).toContain("No space left on device");
+  expect(out).toContain("random=4 urandom=4");
+  expect(out).toMatch(/^crw-rw-rw-\s+1 root\s+root\s+5,\s+0 .* \/dev\/tty$/m);
+  // Opening ptmx allocated pts/0.
+  expect(out).toContain("pts=0 ptmx\n");
+  expect(out).toContain("stdin=/proc/self/fd/0 stdout=/proc/self/fd/1 stderr=/proc/self/fd/2 fd=/proc/self/fd");
+  expect(out).toMatch(/^0 1 2 /m);
+}
+
+describe("standard /dev", () => {
+  test("with runc's default mounts (a tmpfs on /dev covering lxc.autodev's)", async () => {
+    const { code, out } = await box.run(STANDARD_DEV, { mounts: RUNC_MOUNTS });
+    expect(code).toBe(0);
+    expectStandardDev(out);
+    expect(out).toContain("shm-ok");
+    expect(out).toContain("mqueue-ok");
+  });
+
+  test("with no /dev mounts at all (lxc.autodev's tmpfs)", async () => {
+    const { out } = await box.run(STANDARD_DEV, { mounts: [RUNC_MOUNTS[0]] });
+    expectStandardDev(out);
+  });
+});
+
+describe("linux.devices", () => {
+  const devices = [
+    { path: "/dev/mynull", type: "c", major: 1, minor: 3, fileMode: 0o620, uid: 1000, gid: 20 },
+    { path: "/dev/sub/loop7", type: "b", major: 7, minor: 7, fileMode: 0o600 },
+    { path: "/dev/fifo", type: "p", fileMode: 0o640, uid: 5, gid: 6 },
+    { path: "/dev/myzero", type: "u", major: 1, minor: 5 },
+  ];
+
+  test("nodes have the type, numbers, mode and owner asked for, and work", async () => {
+    const script = "ls -l /dev/mynull /dev/sub/loop7 /dev/fifo /dev/myzero; echo x > /dev/mynull && echo mynull-ok";
+    const { code, out } = await box.run(script, { mounts: RUNC_MOUNTS, linux: { devices } });
+    expect(code).toBe(0);
+    expect(out).toMatch(/^crw--w----\s+1 1000\s+20\s+1,\s+3 .* \/dev\/mynull$/m);
+    expect(out).toMatch(/^brw-------\s+1 root\s+root\s+7,\s+7 .* \/dev\/sub\/loop7$/m);
+    expect(out).toMatch(/^prw-r-----\s+1 5\s+6\s+0 .* \/dev\/fifo$/m);
+    // runc's defaults: 0666, root:root.
+    expect(out).toMatch(/^crw-rw-rw-\s+1 root\s+root\s+1,\s+5 .* \/dev\/myzero$/m);
+    expect(out).toContain("mynull-ok");
+  });
+
+  test("a node outside /dev is refused, naming the device", () => {
+    const r = box.create(box.spec("true", { linux: { devices: [{ path: "/etc/fuse", type: "c", major: 10, minor: 229 }] } }));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("linux.devices[0].path: crio-lxc creates device nodes only under /dev");
+  });
+});
