@@ -14,6 +14,7 @@ import { RuntimeError, type RuntimeContext } from "./context";
 import { runCreateHook } from "./create-hook";
 import { makeFifos, openReady, startHostHook, waitReady } from "./hold";
 import { checkExecutable, resolveInRoot } from "./rootfs";
+import { requireSeccompLoaded } from "./seccomp";
 import { teardown } from "./teardown";
 
 export interface CreateOptions {
@@ -66,6 +67,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     ctx.log.debug("lxc config written", { "lxc.config": lxcConfig });
     await startMonitor(ctx, record, items, spec);
     ctx.store.save(record);
+    if (spec.linux?.seccomp && ctx.settings.seccomp) requireSeccompLoaded(record.init!.pid);
     if (opts.pidFile) writePidFile(opts.pidFile, record.init!.pid);
     ctx.log.info("container created", { pid: record.init!.pid, monitor: record.monitor?.pid });
   } catch (err) {

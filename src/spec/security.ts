@@ -1,7 +1,6 @@
-// Capabilities, AppArmor and seccomp, each behind an operator switch.
+// Capabilities and AppArmor, each behind an operator switch (seccomp: seccomp.ts).
 import { refuse } from "./errors";
 import type { Translation } from "./output";
-import type { Spec } from "./schema";
 import type { Process } from "./schema-process";
 import { isUnset } from "./unsupported";
 
@@ -98,10 +97,4 @@ export function translateAppArmor(
     return;
   }
   out.add("lxc.apparmor.profile", profile || "unchanged");
-}
-
-export function translateSeccomp(spec: Spec, features: FeatureSwitches, out: Translation): void {
-  if (!spec.linux?.seccomp) return;
-  if (!features.seccomp) return void out.note("linux.seccomp skipped: seccomp is disabled (CRIO_LXC_SECCOMP=false)");
-  refuse(["linux", "seccomp"], "not supported yet by crio-lxc; set CRIO_LXC_SECCOMP=false to run without seccomp");
 }

@@ -3,6 +3,7 @@
 // through ctx.bindSourceKind (bind sources); so it runs anywhere, unprivileged.
 import { posix } from "node:path";
 import { statSync } from "node:fs";
+import { arch } from "node:os";
 import { refuse } from "./errors";
 import { protectedPaths, translateMounts, translateProtectedPaths, type BindSourceKind } from "./mounts";
 import { planNamespaces, translateNamespaces, type NamespacePlan } from "./namespaces";
@@ -11,9 +12,8 @@ import { refuseUnsupportedProcessFields, translateInit } from "./process";
 import { translateResources } from "./resources";
 import type { Spec } from "./schema";
 import type { Process } from "./schema-process";
-import {
-  translateAppArmor, translateCapabilities, translateSeccomp, type FeatureSwitches,
-} from "./security";
+import { translateSeccomp } from "./seccomp";
+import { translateAppArmor, translateCapabilities, type FeatureSwitches } from "./security";
 import { translateSysctls } from "./sysctl";
 import { NOT_SUPPORTED_YET, refuseIfSet } from "./unsupported";
 
@@ -42,6 +42,8 @@ export interface TranslateContext {
   /** Operator switches: when one is off the matching spec fields are skipped, with a note. */
   features: FeatureSwitches;
   hostHasAppArmor: boolean;
+  /** The host's CPU architecture (os.arch(), the default): the ABIs liblxc's seccomp filter covers. */
+  hostArch?: string;
   /** How to tell a bind source's kind; defaults to stat(2) via statBindSource. Inject for tests. */
   bindSourceKind?: (hostPath: string) => BindSourceKind;
   /** Kind of a masked path as the container will see it; without it both mask entries are emitted. */
@@ -132,7 +134,7 @@ export function translate(spec: Spec, ctx: TranslateContext): { items: ConfigIte
   translateInit(process, plan, out);
   translateAppArmor(process, ctx.features, ctx.hostHasAppArmor, out);
   translateCapabilities(process, ctx.features, out);
-  translateSeccomp(spec, ctx.features, out);
+  translateSeccomp(spec.linux?.seccomp, { features: ctx.features, stateDir: ctx.stateDir, hostArch: ctx.hostArch ?? arch() }, out);
   translateSysctls(spec, plan, [...paths.readonly, ...paths.masked], out);
   translateResources(spec.linux?.resources, ctx.features, out);
   translateMounts(spec, { bundle: ctx.bundle, bindSourceKind: ctx.bindSourceKind ?? statBindSource }, out);

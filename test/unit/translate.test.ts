@@ -35,7 +35,6 @@ describe("refusals name the field", () => {
     ["process", { process: null }, /^process: required/],
     ["terminal", { process: { terminal: true } }, /^process\.terminal: not supported yet/],
     ["hooks", { hooks: { prestart: [{ path: "/bin/true" }] } }, /^hooks\.prestart: OCI hooks are not supported yet/],
-    ["seccomp", { linux: { seccomp: { defaultAction: "SCMP_ACT_ALLOW" } } }, /^linux\.seccomp: not supported yet by crio-lxc; set CRIO_LXC_SECCOMP=false to run without seccomp$/],
     ["selinuxLabel", { process: { selinuxLabel: "system_u:system_r:container_t:s0" } }, /^process\.selinuxLabel: SELinux/],
     ["mountLabel", { linux: { mountLabel: "system_u:object_r:container_file_t:s0" } }, /^linux\.mountLabel: SELinux/],
     ["domainname", { domainname: "example.com" }, /^domainname: not supported/],
