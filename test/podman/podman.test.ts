@@ -30,8 +30,6 @@ default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
 netns = "none"
 # The cgroup2 lane has no pids controller.
 pids_limit = 0
-# Seccomp translation lands with the config.json issue; until then crio-lxc refuses a profile.
-seccomp_profile = "unconfined"
 
 [engine]
 cgroup_manager = "cgroupfs"
@@ -63,6 +61,11 @@ describe("podman --runtime dist/crio-lxc", () => {
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("hello\n");
     expect(r.code).toBe(0);
+  });
+
+  test("podman's default seccomp profile is enforced", () => {
+    const r = podman(["run", "--rm", IMAGE, "grep", "^Seccomp:", "/proc/self/status"]);
+    expect(r.stdout).toMatch(/^Seccomp:\s+2\n$/);
   });
 
   test("the exit code of sh -c 'exit 7' on each of 20 runs", () => {
