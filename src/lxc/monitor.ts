@@ -18,8 +18,15 @@ int fork(void);
 void _exit(int status);
 sighandler_t signal(int signum, sighandler_t handler);
 int sigprocmask(int how, const void *set, void *oldset);
+int unsetenv(const char *name);
+int setns(int fd, int nstype);
+int close(int fd);
+long write(int fd, const void *buf, unsigned long count);
+unsigned long strlen(const char *s);
 
-int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offset)
+/* joins holds (fd, CLONE_NEW* type) pairs; labels[i] is written to err_fd when joins[i] fails. */
+int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offset, int unset_path,
+			  int *joins, char **labels, int njoins, int err_fd)
 {
 	unsigned long empty_set[16] = {0};
 	int pid = fork();
@@ -29,6 +36,17 @@ int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offse
 	for (int s = 1; s < 65; s++)
 		signal(s, (sighandler_t)0);
 	sigprocmask(2 /* SIG_SETMASK */, empty_set, 0);
+	if (unset_path)
+		unsetenv("PATH");
+	for (int i = 0; i < njoins; i++) {
+		if (setns(joins[2 * i], joins[2 * i + 1]) < 0) {
+			write(err_fd, labels[i], strlen(labels[i]));
+			_exit(125);
+		}
+		close(joins[2 * i]);
+	}
+	if (err_fd >= 0)
+		close(err_fd);
 	_Bool ok = ((lxc_start_fn)start)(c, 0, argv);
 	int err = *(int *)((char *)c + error_num_offset);
 	if (!ok)
@@ -45,7 +63,10 @@ const memfd = dlopen("libc.so.6", {
   memfd_create: { args: [FFIType.cstring, FFIType.u32], returns: FFIType.i32 },
 }).symbols.memfd_create;
 
-let compiled: ((c: unknown, start: number, argv: unknown, errOff: number) => number) | undefined;
+let compiled: ((
+  c: unknown, start: number, argv: unknown, errOff: number, unsetPath: number,
+  joins: unknown, labels: unknown, njoins: number, errFd: number,
+) => number) | undefined;
 
 /**
  * cc() can't read files embedded in a compiled binary (/$bunfs/...), so the
@@ -59,7 +80,10 @@ function compileMonitor() {
     const { symbols } = cc({
       source: `/proc/self/fd/${fd}`,
       symbols: {
-        crio_lxc_fork_monitor: { args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+        crio_lxc_fork_monitor: {
+          args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32],
+          returns: FFIType.i32,
+        },
       },
     });
     return symbols.crio_lxc_fork_monitor as unknown as typeof compiled & {};
@@ -76,12 +100,47 @@ function cArgv(args: string[]) {
   return { table, strings };
 }
 
+export interface MonitorOptions {
+  /**
+   * Whenever newuidmap/newgidmap are on PATH, liblxc writes a user
+   * namespace's id maps through them, even as root, and they refuse ranges
+   * root has no /etc/subuid entry for. Without PATH liblxc finds neither
+   * and writes the maps itself, as runc does (hooks run by /bin/sh get the
+   * shell's default PATH; init's environment is lxc.environment alone).
+   */
+  hideIdmapHelpers?: boolean;
+  /**
+   * Namespaces the monitor joins before liblxc starts, so init inherits them.
+   * (Through lxc.namespace.share.* liblxc 5.0 would also give init a new
+   * cgroup namespace, asked for or not.)
+   */
+  joins?: readonly MonitorJoin[];
+  /** Where the monitor writes the label of a join that failed. */
+  errorFd?: number;
+}
+
+export interface MonitorJoin {
+  /** An open namespace file; the monitor closes its copy. */
+  fd: number;
+  /** CLONE_NEW* flag: setns() checks the file is that type. */
+  type: number;
+  /** Written to errorFd when setns() fails. */
+  label: string;
+}
+
 /** Forks the monitor, which starts the container in the foreground; returns its pid. */
-export function forkMonitor(container: Container, args: string[]): number {
+export function forkMonitor(container: Container, args: string[], opts: MonitorOptions = {}): number {
   compiled ??= compileMonitor();
   const argv = cArgv(args);
-  const pid = compiled(container.ptr, container.startFunction(), ptr(argv.table), container.errorNumOffset);
+  const joins = opts.joins ?? [];
+  const joinTable = new Int32Array(joins.flatMap(({ fd, type }) => [fd, type]).concat(0));
+  const labels = cArgv(joins.map(({ label }) => label));
+  const pid = compiled(
+    container.ptr, container.startFunction(), ptr(argv.table), container.errorNumOffset, opts.hideIdmapHelpers ? 1 : 0,
+    ptr(joinTable), ptr(labels.table), joins.length, opts.errorFd ?? -1,
+  );
   if (pid < 0) throw new Error("fork of the liblxc monitor failed");
   void argv.strings;
+  void labels.strings;
   return pid;
 }

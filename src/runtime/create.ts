@@ -1,15 +1,16 @@
 // create: translate the bundle, fork the liblxc monitor, and return once the
 // container is fully set up and held at the start-host hook, with the future
 // init's pid in the pid-file.
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { resolveCgroupDir, requireUnifiedHierarchy } from "../cgroup";
 import { liblxc } from "../lxc/liblxc";
-import { forkMonitor } from "../lxc/monitor";
+import { forkMonitor, type MonitorJoin } from "../lxc/monitor";
 import { loadSpec, type Spec } from "../spec/schema";
-import { statBindSource, translate, type ConfigItem } from "../spec/translate";
+import { SETUP_ERRORS_FILE } from "../spec/output";
+import { statBindSource, translate, type ConfigItem, type NamespaceJoin, type StateFile } from "../spec/translate";
 import { type ContainerRecord, processRef, validateId } from "../state";
-import { pidfdOpen } from "../sys";
+import { namespaceFileType, pidfdOpen } from "../sys";
 import { RuntimeError, type RuntimeContext } from "./context";
 import { runCreateHook } from "./create-hook";
 import { makeFifos, openReady, startHostHook, waitReady } from "./hold";
@@ -51,7 +52,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   try {
     makeFifos(stateDir);
     ctx.store.save(record);
-    const { items, files, notes } = translate(spec, {
+    const { items, files, notes, joins } = translate(spec, {
       id, bundle, stateDir,
       startHostHook: startHostHook(stateDir),
       logFile: ctx.settings.logFile,
@@ -60,12 +61,15 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       features: ctx.settings,
       hostHasAppArmor: hostHasAppArmor(),
       maskedPathKind: (path) => statBindSource(kernelPath(path) ? path : resolveInRoot(rootfs, path)),
+      namespaceFileType,
     });
     for (const note of notes) ctx.log.debug(note);
-    for (const file of files) writeFileSync(join(stateDir, file.name), file.content, { mode: 0o600 });
-    writeFileSync(lxcConfig, items.map(([k, v]) => `${k} = ${v}\n`).join(""), { mode: 0o600 });
+    if (hasUserNamespace(items)) letContainerRootReach(ctx.store.root, stateDir);
+    writeStateFiles(stateDir, files);
+    const joinNotes = joins.map((j) => `# the monitor joins the ${j.type} namespace ${j.path} before liblxc starts\n`);
+    writeFileSync(lxcConfig, joinNotes.join("") + items.map(([k, v]) => `${k} = ${v}\n`).join(""), { mode: 0o600 });
     ctx.log.debug("lxc config written", { "lxc.config": lxcConfig });
-    await startMonitor(ctx, record, items, spec);
+    await startMonitor(ctx, record, items, spec, joins);
     ctx.store.save(record);
     if (spec.linux?.seccomp && ctx.settings.seccomp) requireSeccompLoaded(record.init!.pid);
     if (opts.pidFile) writePidFile(opts.pidFile, record.init!.pid);
@@ -79,6 +83,37 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   await runCreateHook(ctx, { id, bundle, lxcConfig });
 }
 
+const hasUserNamespace = (items: ConfigItem[]) => items.some(([key]) => key === "lxc.idmap");
+
+/**
+ * liblxc sets a container with a user namespace up as the container's root,
+ * which must be able to reach --root (liblxc checks) and the hook scripts in
+ * the state directory. Only search permission is added, as runc gives its
+ * container directories; other files in them stay 0600.
+ */
+function letContainerRootReach(...dirs: string[]): void {
+  for (const dir of dirs) chmodSync(dir, statSync(dir).mode & 0o7777 | 0o011);
+}
+
+function writeStateFiles(stateDir: string, files: StateFile[]): void {
+  for (const file of files) {
+    const path = join(stateDir, file.name);
+    writeFileSync(path, file.content, { mode: 0o600 });
+    if (file.mode !== undefined) chmodSync(path, file.mode); // not narrowed by our umask
+    if (file.owner) chownSync(path, file.owner.uid, file.owner.gid);
+  }
+}
+
+/** The last lines the hooks or the monitor wrote about why setup failed. */
+function setupErrors(stateDir: string): string {
+  try {
+    const text = readFileSync(join(stateDir, SETUP_ERRORS_FILE), "utf8").trim();
+    return text.split("\n").slice(-3).join("; ");
+  } catch {
+    return "";
+  }
+}
+
 /** /proc and /sys show the same kernel inside the container as on the host. */
 const kernelPath = (path: string) => /^\/(proc|sys)\//.test(path);
 
@@ -90,7 +125,21 @@ function hostHasAppArmor(): boolean {
   }
 }
 
-async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, items: ConfigItem[], spec: Spec) {
+/** Opens the namespaces the monitor joins; the caller closes the fds once the monitor is forked. */
+function openJoins(joins: NamespaceJoin[]): MonitorJoin[] {
+  const opened: MonitorJoin[] = [];
+  try {
+    for (const j of joins) {
+      opened.push({ fd: openSync(j.path, "r"), type: j.flag, label: `${j.jsonPath}: could not join the ${j.type} namespace ${j.path}\n` });
+    }
+    return opened;
+  } catch (err) {
+    for (const { fd } of opened) closeSync(fd);
+    throw err;
+  }
+}
+
+async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, items: ConfigItem[], spec: Spec, joins: NamespaceJoin[]) {
   const args = spec.process!.args!;
   const stateDir = ctx.store.dir(record.id);
   // liblxc opens lxc.log.file itself and does not create its directory.
@@ -102,18 +151,29 @@ async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, items:
   const deadline = Date.now() + ctx.settings.createTimeout;
   const logOffset = logSize(ctx.settings.logFile);
   const readyFd = openReady(stateDir);
-  // liblxc has no umask item: the monitor, and so init, inherit ours.
-  const umask = spec.process?.user?.umask;
-  if (umask !== undefined) process.umask(umask);
+  const fds = { errors: -1, joins: [] as MonitorJoin[] };
   try {
-    const monitorPid = forkMonitor(c, args);
+    fds.joins = openJoins(joins);
+    fds.errors = openSync(join(stateDir, SETUP_ERRORS_FILE), "a", 0o600);
+    // liblxc has no umask item: the monitor, and so init, inherit ours.
+    const umask = spec.process?.user?.umask;
+    if (umask !== undefined) process.umask(umask);
+    const monitorPid = forkMonitor(c, args, {
+      hideIdmapHelpers: hasUserNamespace(items) && process.geteuid?.() === 0,
+      joins: fds.joins,
+      errorFd: fds.errors,
+    });
     record.monitor = processRef(monitorPid);
     ctx.store.save(record);
     const monitorPidfd = pidfdOpen(monitorPid);
     try {
       const result = waitReady(readyFd, monitorPidfd, deadline);
       if ("timedOut" in result) throw new RuntimeError(`container was not set up within CRIO_LXC_CREATE_TIMEOUT (${ctx.settings.createTimeout} ms)`);
-      if ("monitorExited" in result) throw new RuntimeError(`liblxc failed to set up the container${lxcErrors(ctx.settings.logFile, logOffset)}`);
+      if ("monitorExited" in result) {
+        const setupError = setupErrors(stateDir);
+        const why = setupError ? `: ${setupError} (see ${ctx.settings.logFile})` : lxcErrors(ctx.settings.logFile, logOffset);
+        throw new RuntimeError(`liblxc failed to set up the container${why}`);
+      }
       record.init = processRef(result.initPid);
       if (!record.init) throw new RuntimeError(`container init ${result.initPid} vanished during create`);
     } finally {
@@ -121,6 +181,8 @@ async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, items:
     }
   } finally {
     closeSync(readyFd);
+    if (fds.errors >= 0) closeSync(fds.errors);
+    for (const { fd } of fds.joins) closeSync(fd);
   }
 }
 

@@ -5,11 +5,24 @@ import { posix } from "node:path";
 
 export type ConfigItem = readonly [key: string, value: string];
 
+/** Host ids owning a file; default root. */
+export interface FileOwner {
+  uid: number;
+  gid: number;
+}
+
 export interface StateFile {
   /** File name inside the container's state directory. */
   name: string;
   content: string;
+  /** Default 0600. */
+  mode?: number;
+  /** Default root. */
+  owner?: FileOwner;
 }
+
+/** Why setting the container up failed: hook scripts send their stderr here, the monitor a failed namespace join. */
+export const SETUP_ERRORS_FILE = "setup-errors";
 
 /**
  * liblxc hooks we fill with shell lines, run with /bin/sh from the host:
@@ -24,6 +37,12 @@ export class Translation {
   /** Spec fields skipped on purpose (an operator switch is off); the caller logs them at debug. */
   readonly notes: string[] = [];
   private readonly hookLines: Record<HookName, string[]> = { mount: [], autodev: [] };
+  /**
+   * Host ids liblxc runs the mount and autodev hooks as: with a user
+   * namespace the hooks run as the container's root (or init's user), which
+   * can't read root's 0600 files.
+   */
+  hookOwner?: FileOwner;
 
   add(key: string, value: string | number): void {
     this.items.push([key, String(value)]);
@@ -34,8 +53,8 @@ export class Translation {
   }
 
   /** A file in the state directory; returns its absolute path for config items. */
-  file(stateDir: string, name: string, content: string): string {
-    this.files.push({ name, content });
+  file(stateDir: string, name: string, content: string, access: Pick<StateFile, "mode" | "owner"> = {}): string {
+    this.files.push({ name, content, ...access });
     return posix.join(stateDir, name);
   }
 
@@ -46,13 +65,21 @@ export class Translation {
 
   /** Turns collected hook lines into scripts and their lxc.hook.* items. */
   finishHooks(stateDir: string): void {
-    for (const hook of Object.keys(this.hookLines) as HookName[]) {
-      const lines = this.hookLines[hook];
-      if (!lines.length) continue;
-      const path = this.file(stateDir, `${hook}-hook.sh`, `set -eu\n${lines.join("\n")}\n`);
+    const hooks = (Object.keys(this.hookLines) as HookName[]).filter((hook) => this.hookLines[hook].length);
+    if (!hooks.length) return;
+    // liblxc logs a hook's output only at debug level.
+    const errors = this.file(stateDir, SETUP_ERRORS_FILE, "", this.hookOwner && { owner: this.hookOwner });
+    for (const hook of hooks) {
+      const script = `set -eu\nexec 2>>${shellQuote(errors)}\n${this.hookLines[hook].join("\n")}\n`;
+      const path = this.file(stateDir, `${hook}-hook.sh`, script, this.hookOwner && { mode: 0o644 });
       this.add(`lxc.hook.${hook}`, `/bin/sh ${shellQuote(path)}`);
     }
   }
+}
+
+/** A hook line running `command`, which stops the hook with `message` on stderr when it fails. */
+export function orFail(command: string, message: string): string {
+  return `${command} || { printf '%s\\n' ${shellQuote(message)} >&2; exit 1; }`;
 }
 
 export const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;

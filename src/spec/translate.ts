@@ -6,7 +6,9 @@ import { statSync } from "node:fs";
 import { arch } from "node:os";
 import { refuse } from "./errors";
 import { protectedPaths, translateMounts, translateProtectedPaths, type BindSourceKind } from "./mounts";
-import { planNamespaces, translateNamespaces, type NamespacePlan } from "./namespaces";
+import {
+  monitorJoins, planNamespaces, translateNamespaces, type NamespaceFileType, type NamespaceJoin, type NamespacePlan,
+} from "./namespaces";
 import { Translation, type ConfigItem, type StateFile } from "./output";
 import { refuseUnsupportedProcessFields, translateInit } from "./process";
 import { translateResources } from "./resources";
@@ -15,9 +17,11 @@ import type { Process } from "./schema-process";
 import { translateSeccomp } from "./seccomp";
 import { translateAppArmor, translateCapabilities, type FeatureSwitches } from "./security";
 import { translateSysctls } from "./sysctl";
+import { translatePersonality, translateUts } from "./uts";
 import { NOT_SUPPORTED_YET, refuseIfSet } from "./unsupported";
 
 export type { ConfigItem, StateFile } from "./output";
+export type { NamespaceJoin } from "./namespaces";
 export type { BindSourceKind } from "./mounts";
 export type { FeatureSwitches } from "./security";
 export { dedupeEnv } from "./process";
@@ -48,6 +52,8 @@ export interface TranslateContext {
   bindSourceKind?: (hostPath: string) => BindSourceKind;
   /** Kind of a masked path as the container will see it; without it both mask entries are emitted. */
   maskedPathKind?: (containerPath: string) => BindSourceKind;
+  /** What a joined namespace's path is; without it only the path's shape is checked. */
+  namespaceFileType?: NamespaceFileType;
 }
 
 /** stat(2) of a bind mount source, following symlinks as mount(2) does. */
@@ -59,15 +65,11 @@ export function statBindSource(hostPath: string): BindSourceKind {
   }
 }
 
-/** liblxc's utsname holds at most 64 bytes. */
-const MAX_HOSTNAME = 64;
-
 function refuseUnsupportedFields(spec: Spec): void {
   refuseIfSet(spec, [], ["hooks"], "OCI hooks are " + NOT_SUPPORTED_YET);
-  refuseIfSet(spec, [], ["domainname"], "not supported by crio-lxc (liblxc has no setting for it)");
   refuseIfSet(spec.linux, ["linux"], ["mountLabel"], "SELinux is not supported by crio-lxc");
   refuseIfSet(spec.linux, ["linux"], [
-    "timeOffsets", "devices", "netDevices", "intelRdt", "memoryPolicy", "personality",
+    "devices", "netDevices", "intelRdt", "memoryPolicy",
   ]);
   const propagation = spec.linux?.rootfsPropagation;
   // liblxc leaves the rootfs a slave of the host's mounts (and a peer group of its own).
@@ -82,20 +84,8 @@ function requireProcess(spec: Spec): Process {
   return spec.process;
 }
 
-function hostname(spec: Spec, ctx: TranslateContext, plan: NamespacePlan): string | undefined {
-  if (!plan.created.includes("uts")) {
-    // liblxc would call sethostname() in whatever UTS namespace the container is in.
-    if (spec.hostname) refuse(["hostname"], "requires a new uts namespace in linux.namespaces");
-    return undefined;
-  }
-  if (!spec.hostname) return ctx.id.slice(0, MAX_HOSTNAME);
-  if (new TextEncoder().encode(spec.hostname).length > MAX_HOSTNAME) refuse(["hostname"], `longer than ${MAX_HOSTNAME} bytes`);
-  return spec.hostname;
-}
-
 function translateBase(spec: Spec, ctx: TranslateContext, plan: NamespacePlan, out: Translation): void {
-  const uts = hostname(spec, ctx, plan);
-  if (uts) out.add("lxc.uts.name", uts);
+  translateUts(spec, ctx.id, plan, out);
   out.add("lxc.rootfs.path", `dir:${posix.resolve(ctx.bundle, spec.root.path)}`);
   if (spec.root.readonly) out.add("lxc.rootfs.options", "ro");
   out.add("lxc.autodev", 1);
@@ -122,23 +112,32 @@ function translateBase(spec: Spec, ctx: TranslateContext, plan: NamespacePlan, o
  * SpecError naming the JSON path of anything crio-lxc can't honour.
  * process.args and process.user.umask are not config items: the caller applies them.
  */
-export function translate(spec: Spec, ctx: TranslateContext): { items: ConfigItem[]; files: StateFile[]; notes: string[] } {
+export interface TranslationResult {
+  items: ConfigItem[];
+  files: StateFile[];
+  notes: string[];
+  /** Namespaces the monitor joins before liblxc starts. */
+  joins: NamespaceJoin[];
+}
+
+export function translate(spec: Spec, ctx: TranslateContext): TranslationResult {
   if (!posix.isAbsolute(ctx.bundle)) throw new Error(`bundle directory must be absolute, got ${ctx.bundle}`);
   const process = requireProcess(spec);
   refuseUnsupportedFields(spec);
-  const plan = planNamespaces(spec.linux);
+  const plan = planNamespaces(spec.linux, ctx.namespaceFileType);
   const paths = protectedPaths(spec);
   const out = new Translation();
   translateBase(spec, ctx, plan, out);
-  translateNamespaces(plan, spec.linux, out);
+  translateNamespaces(plan, spec, out);
+  translatePersonality(spec, out);
   translateInit(process, plan, out);
   translateAppArmor(process, ctx.features, ctx.hostHasAppArmor, out);
   translateCapabilities(process, ctx.features, out);
   translateSeccomp(spec.linux?.seccomp, { features: ctx.features, stateDir: ctx.stateDir, hostArch: ctx.hostArch ?? arch() }, out);
-  translateSysctls(spec, plan, [...paths.readonly, ...paths.masked], out);
+  translateSysctls(spec, plan, out);
   translateResources(spec.linux?.resources, ctx.features, out);
   translateMounts(spec, { bundle: ctx.bundle, bindSourceKind: ctx.bindSourceKind ?? statBindSource }, out);
   translateProtectedPaths(paths, out, ctx.maskedPathKind);
   out.finishHooks(ctx.stateDir);
-  return { items: out.items, files: out.files, notes: out.notes };
+  return { items: out.items, files: out.files, notes: out.notes, joins: monitorJoins(plan, spec.linux) };
 }

@@ -37,10 +37,10 @@ describe("refusals name the field", () => {
     ["hooks", { hooks: { prestart: [{ path: "/bin/true" }] } }, /^hooks\.prestart: OCI hooks are not supported yet/],
     ["selinuxLabel", { process: { selinuxLabel: "system_u:system_r:container_t:s0" } }, /^process\.selinuxLabel: SELinux/],
     ["mountLabel", { linux: { mountLabel: "system_u:object_r:container_file_t:s0" } }, /^linux\.mountLabel: SELinux/],
-    ["domainname", { domainname: "example.com" }, /^domainname: not supported/],
+    ["domainname without uts", { domainname: "example.com", linux: { namespaces: [{ type: "mount" }] } }, /^domainname: requires a uts namespace/],
     ["devices", { linux: { devices: [{ path: "/dev/fuse", type: "c", major: 10, minor: 229 }] } }, /^linux\.devices: not supported yet/],
-    ["timeOffsets", { linux: { timeOffsets: { monotonic: { secs: 10 } } } }, /^linux\.timeOffsets\.monotonic\.secs: not supported yet/],
-    ["personality", { linux: { personality: { domain: "LINUX32" } } }, /^linux\.personality\.domain: not supported yet/],
+    ["timeOffsets without time namespace", { linux: { timeOffsets: { monotonic: { secs: 10 } } } }, /^linux\.timeOffsets\.monotonic: requires a new time namespace/],
+    ["personality flags", { linux: { personality: { domain: "LINUX32", flags: ["ADDR_NO_RANDOMIZE"] } } }, /^linux\.personality\.flags: not supported by crio-lxc/],
     ["intelRdt", { linux: { intelRdt: { closID: "x" } } }, /^linux\.intelRdt\.closID: not supported yet/],
     ["rootfsPropagation", { linux: { rootfsPropagation: "shared" } }, /^linux\.rootfsPropagation: "shared" is not supported yet/],
     ["scheduler", { process: { scheduler: { policy: "SCHED_FIFO", priority: 1 } } }, /^process\.scheduler\.policy: not supported yet/],
@@ -53,7 +53,7 @@ describe("refusals name the field", () => {
     ["unknown rlimit", { process: { rlimits: [{ type: "RLIMIT_FOO", hard: 1, soft: 1 }] } }, /^process\.rlimits\[0\]\.type: unknown resource limit "RLIMIT_FOO"/],
     ["duplicate rlimit", { process: { rlimits: [{ type: "RLIMIT_NOFILE", hard: 1, soft: 1 }, { type: "RLIMIT_NOFILE", hard: 2, soft: 2 }] } }, /^process\.rlimits\[1\]\.type: duplicate/],
     ["soft above hard", { process: { rlimits: [{ type: "RLIMIT_NOFILE", hard: 1, soft: 2 }] } }, /^process\.rlimits\[0\]\.soft: soft limit 2 exceeds hard limit 1/],
-    ["hostname without uts", { hostname: "h", linux: { namespaces: [{ type: "mount" }] } }, /^hostname: requires a new uts namespace/],
+    ["hostname without uts", { hostname: "h", linux: { namespaces: [{ type: "mount" }] } }, /^hostname: requires a uts namespace/],
     ["device rule taking back an exception", { linux: { resources: { devices: [{ allow: false }, { allow: true, type: "c", access: "rwm" }, { allow: false, type: "c", major: 1, minor: 3, access: "w" }] } } }, /^linux\.resources\.devices\[2\]: can't be honoured/],
   ];
   for (const [name, patch, message, ctx] of cases) {
@@ -110,55 +110,6 @@ describe("apparmor and seccomp", () => {
   });
 });
 
-describe("namespaces", () => {
-  const ns = (...namespaces: object[]) => ({ linux: { namespaces } });
-
-  test("types without a path are cloned under liblxc's names, in spec order", () => {
-    const spec = ns({ type: "mount" }, { type: "network" }, { type: "pid" }, { type: "ipc" }, { type: "uts" }, { type: "cgroup" }, { type: "time" });
-    expect(values(spec, "lxc.namespace.clone")).toEqual(["mnt net pid ipc uts cgroup time"]);
-  });
-  test("types with a path are shared; unlisted ones stay the host's", () => {
-    const { items } = run(ns({ type: "mount" }, { type: "network", path: "/run/netns/pod" }, { type: "ipc", path: "/proc/42/ns/ipc" }));
-    const keys = items.filter(([k]) => k.startsWith("lxc.namespace.") || k.startsWith("lxc.net."));
-    expect(keys).toEqual([
-      ["lxc.namespace.clone", "mnt"],
-      ["lxc.namespace.share.net", "/run/netns/pod"],
-      ["lxc.namespace.share.ipc", "/proc/42/ns/ipc"],
-    ]);
-  });
-  test("an empty network is configured only for a new network namespace", () => {
-    expect(values(ns({ type: "mount" }, { type: "network" }), "lxc.net.0.type")).toEqual(["empty"]);
-    expect(values(ns({ type: "mount" }), "lxc.net.0.type")).toEqual([]);
-  });
-  test("the hostname (or the id) is set only with a new uts namespace", () => {
-    expect(values({ hostname: "web" }, "lxc.uts.name")).toEqual(["web"]);
-    expect(values({}, "lxc.uts.name")).toEqual(["c0ffee"]);
-    expect(values(ns({ type: "mount" }), "lxc.uts.name")).toEqual([]);
-  });
-  test("user namespace with id mappings", () => {
-    const spec = {
-      linux: {
-        namespaces: [{ type: "mount" }, { type: "user" }],
-        uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
-        gidMappings: [{ containerID: 0, hostID: 200000, size: 1000 }, { containerID: 1000, hostID: 1000, size: 1 }],
-      },
-    };
-    expect(values(spec, "lxc.idmap")).toEqual(["u 0 100000 65536", "g 0 200000 1000", "g 1000 1000 1"]);
-    expect(values(spec, "lxc.namespace.clone")).toEqual(["mnt user"]);
-  });
-  test("refusals", () => {
-    expect(refusal(ns({ type: "mount" }, { type: "pid" }, { type: "pid" }))).toMatch(/^linux\.namespaces\[2\]\.type: duplicate namespace type "pid"/);
-    expect(refusal(ns({ type: "pid" }))).toMatch(/^linux\.namespaces: a new mount namespace is required/);
-    expect(refusal(ns({ type: "mount", path: "/proc/1/ns/mnt" }))).toMatch(/^linux\.namespaces\[0\]\.path: joining an existing mount namespace/);
-    expect(refusal(ns({ type: "mount" }, { type: "network", path: "netns" }))).toMatch(/^linux\.namespaces\[1\]\.path: expected an absolute path/);
-    expect(refusal(ns({ type: "mount" }, { type: "user" }))).toMatch(/^linux\.uidMappings: required with a new user namespace/);
-    expect(refusal({ linux: { uidMappings: [{ containerID: 0, hostID: 1, size: 1 }] } })).toMatch(/^linux\.uidMappings: requires a user namespace/);
-    const withUserNs = { namespaces: [{ type: "mount" }, { type: "user" }], uidMappings: [{ containerID: 0, hostID: 1, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1, size: 1 }] };
-    expect(refusal({ linux: withUserNs, process: { user: { uid: 0, gid: 0, additionalGids: [10] } } }))
-      .toMatch(/^process\.user\.additionalGids: not supported with a user namespace/);
-  });
-});
-
 describe("process", () => {
   test("env is deduplicated: the last value wins, in the first one's place", () => {
     expect(dedupeEnv(["A=1", "B=2", "A=3", "C=x=y", "B="])).toEqual(["A=3", "B=", "C=x=y"]);
@@ -187,30 +138,6 @@ describe("process", () => {
     expect(values({ root: { path: "rootfs", readonly: true } }, "lxc.rootfs.path")).toEqual(["dir:/run/bundles/c0ffee/rootfs"]);
     expect(values({ root: { path: "rootfs", readonly: true } }, "lxc.rootfs.options")).toEqual(["ro"]);
     expect(values({ root: { path: "/srv/root" } }, "lxc.rootfs.path")).toEqual(["dir:/srv/root"]);
-  });
-});
-
-describe("sysctl", () => {
-  const withNs = (sysctl: Record<string, string>, ...extra: string[]) => ({
-    linux: { namespaces: ["mount", "uts", ...extra].map((type) => ({ type })), sysctl },
-  });
-
-  test("namespaced sysctls of the container's namespaces", () => {
-    const spec = withNs({ "net.ipv4.ping_group_range": "0 2147483647", "kernel.shmmax": "1024", "fs.mqueue.msg_max": "20", "kernel.domainname": "example.org" }, "network", "ipc");
-    expect(run(spec).items.filter(([k]) => k.startsWith("lxc.sysctl."))).toEqual([
-      ["lxc.sysctl.net.ipv4.ping_group_range", "0 2147483647"],
-      ["lxc.sysctl.kernel.shmmax", "1024"],
-      ["lxc.sysctl.fs.mqueue.msg_max", "20"],
-      ["lxc.sysctl.kernel.domainname", "example.org"],
-    ]);
-  });
-  test("refusals", () => {
-    expect(refusal(withNs({ "vm.swappiness": "10" }))).toMatch(/^linux\.sysctl\["vm\.swappiness"\]: not a namespaced sysctl/);
-    expect(refusal(withNs({ "net.ipv4.ip_forward": "1" }))).toMatch(/^linux\.sysctl\["net\.ipv4\.ip_forward"\]: requires a network namespace/);
-    expect(refusal(withNs({ "kernel.msgmax": "1" }))).toMatch(/requires a ipc namespace/);
-    expect(refusal({ ...withNs({ "kernel.hostname": "x" }), hostname: "y" })).toMatch(/conflicts with hostname/);
-    const readonly = { linux: { ...withNs({ "net.core.somaxconn": "1024" }, "network").linux, readonlyPaths: ["/proc/sys"] } };
-    expect(refusal(readonly)).toMatch(/^linux\.sysctl\["net\.core\.somaxconn"\]: not supported yet by crio-lxc together with "\/proc\/sys"/);
   });
 });
 
