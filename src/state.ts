@@ -3,6 +3,7 @@
 // a created container is held at the start-host hook, and is gone after start.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import type { Spec } from "./spec/schema";
 import { processStartTime } from "./sys";
 
 export class StateError extends Error {}
@@ -34,6 +35,10 @@ export interface ContainerRecord {
   monitor?: ProcessRef;
   init?: ProcessRef;
   started: boolean;
+  /** config.json's hooks, kept for start and delete (the bundle may change or go). */
+  hooks?: Spec["hooks"];
+  /** process.terminal: start makes the console pty init's controlling terminal. */
+  terminal?: boolean;
 }
 
 export type Status = "creating" | "created" | "running" | "stopped";

@@ -23,6 +23,7 @@ int setns(int fd, int nstype);
 int close(int fd);
 long write(int fd, const void *buf, unsigned long count);
 unsigned long strlen(const char *s);
+int setsid(void);
 
 /* joins holds (fd, CLONE_NEW* type) pairs; labels[i] is written to err_fd when joins[i] fails. */
 int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offset, int unset_path,
@@ -36,6 +37,8 @@ int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offse
 	for (int s = 1; s < 65; s++)
 		signal(s, (sighandler_t)0);
 	sigprocmask(2 /* SIG_SETMASK */, empty_set, 0);
+	/* Without a terminal of its own, liblxc can't take the caller's /dev/tty as a console peer. */
+	setsid();
 	if (unset_path)
 		unsetenv("PATH");
 	for (int i = 0; i < njoins; i++) {

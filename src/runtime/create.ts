@@ -13,9 +13,12 @@ import { type ContainerRecord, processRef, validateId } from "../state";
 import { namespaceFileType, pidfdOpen } from "../sys";
 import { RuntimeError, type RuntimeContext } from "./context";
 import { runCreateHook } from "./create-hook";
-import { makeFifos, openReady, startHostHook, waitReady } from "./hold";
+import { CreatePhase } from "./create-phase";
+import { makeFifos, openReady, startHostHook, waitReady, type ReadyResult } from "./hold";
+import { runHooksWarnOnFailure } from "./oci-hooks";
 import { checkExecutable, resolveInRoot } from "./rootfs";
 import { requireSeccompLoaded } from "./seccomp";
+import { checkTerminalRequest, sendConsole } from "./terminal";
 import { teardown } from "./teardown";
 
 export interface CreateOptions {
@@ -35,6 +38,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   if (opts.consoleSocket && !spec.process?.terminal) {
     throw new RuntimeError("--console-socket was given but process.terminal is false in config.json");
   }
+  checkTerminalRequest(spec.process?.terminal, opts.consoleSocket, spec.process?.consoleSize);
   const args = spec.process?.args ?? [];
   const rootfs = resolve(bundle, spec.root?.path ?? "rootfs");
   checkExecutable(rootfs, args[0]!, spec.process?.env ?? [], spec.process?.cwd ?? "/");
@@ -47,10 +51,14 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     ociVersion: spec.ociVersion,
     annotations: spec.annotations ?? {},
     created: new Date().toISOString(),
+    ...(spec.hooks ? { hooks: spec.hooks } : {}),
+    ...(spec.process?.terminal ? { terminal: true } : {}),
   };
   const lxcConfig = join(stateDir, LXC_CONFIG_FILE);
+  let createPhase: CreatePhase | undefined;
   try {
     makeFifos(stateDir);
+    createPhase = CreatePhase.prepare(record, stateDir);
     ctx.store.save(record);
     const { items, files, notes, joins } = translate(spec, {
       id, bundle, stateDir,
@@ -63,22 +71,28 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       maskedPathKind: (path) => statBindSource(kernelPath(path) ? path : resolveInRoot(rootfs, path)),
       namespaceFileType,
     });
+    if (createPhase) items.push(...createPhase.configItems(rootfs));
     for (const note of notes) ctx.log.debug(note);
     if (hasUserNamespace(items)) letContainerRootReach(ctx.store.root, stateDir);
     writeStateFiles(stateDir, files);
     const joinNotes = joins.map((j) => `# the monitor joins the ${j.type} namespace ${j.path} before liblxc starts\n`);
     writeFileSync(lxcConfig, joinNotes.join("") + items.map(([k, v]) => `${k} = ${v}\n`).join(""), { mode: 0o600 });
     ctx.log.debug("lxc config written", { "lxc.config": lxcConfig });
-    await startMonitor(ctx, record, items, spec, joins);
+    await startMonitor(ctx, record, items, spec, joins, createPhase);
     ctx.store.save(record);
     if (spec.linux?.seccomp && ctx.settings.seccomp) requireSeccompLoaded(record.init!.pid);
+    if (spec.process?.terminal) sendConsole(record.init!.pid, opts.consoleSocket!, spec.process.consoleSize);
     if (opts.pidFile) writePidFile(opts.pidFile, record.init!.pid);
     ctx.log.info("container created", { pid: record.init!.pid, monitor: record.monitor?.pid });
   } catch (err) {
     await runCreateHook(ctx, { id, bundle, lxcConfig, error: (err as Error).message });
     teardown(ctx, record, Date.now() + ctx.settings.deleteTimeout);
+    // The spec's lifecycle goes on to delete once a create-phase hook ran: poststop may undo what it did.
+    if (createPhase?.hooksStarted) runHooksWarnOnFailure(ctx, record, "poststop", { status: "stopped", deadline: Date.now() + ctx.settings.deleteTimeout });
     ctx.store.remove(id);
     throw err;
+  } finally {
+    createPhase?.close();
   }
   await runCreateHook(ctx, { id, bundle, lxcConfig });
 }
@@ -139,7 +153,7 @@ function openJoins(joins: NamespaceJoin[]): MonitorJoin[] {
   }
 }
 
-async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, items: ConfigItem[], spec: Spec, joins: NamespaceJoin[]) {
+async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, items: ConfigItem[], spec: Spec, joins: NamespaceJoin[], createPhase?: CreatePhase) {
   const args = spec.process!.args!;
   const stateDir = ctx.store.dir(record.id);
   // liblxc opens lxc.log.file itself and does not create its directory.
@@ -167,13 +181,18 @@ async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, items:
     ctx.store.save(record);
     const monitorPidfd = pidfdOpen(monitorPid);
     try {
-      const result = waitReady(readyFd, monitorPidfd, deadline);
+      let result: ReadyResult = waitReady(readyFd, monitorPidfd, deadline);
+      if ("createPhasePid" in result && createPhase) {
+        createPhase.run(ctx, record, result.createPhasePid, deadline);
+        result = waitReady(readyFd, monitorPidfd, deadline);
+      }
       if ("timedOut" in result) throw new RuntimeError(`container was not set up within CRIO_LXC_CREATE_TIMEOUT (${ctx.settings.createTimeout} ms)`);
       if ("monitorExited" in result) {
         const setupError = setupErrors(stateDir);
         const why = setupError ? `: ${setupError} (see ${ctx.settings.logFile})` : lxcErrors(ctx.settings.logFile, logOffset);
         throw new RuntimeError(`liblxc failed to set up the container${why}`);
       }
+      if (!("initPid" in result)) throw new RuntimeError("unexpected report from the container's create-phase hold");
       record.init = processRef(result.initPid);
       if (!record.init) throw new RuntimeError(`container init ${result.initPid} vanished during create`);
     } finally {

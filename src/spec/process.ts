@@ -3,7 +3,7 @@ import { refuse } from "./errors";
 import { isolates, type NamespacePlan } from "./namespaces";
 import type { Translation } from "./output";
 import type { Process } from "./schema-process";
-import { NOT_SUPPORTED_YET, refuseIfSet } from "./unsupported";
+import { refuseIfSet } from "./unsupported";
 
 const RLIMIT_TYPES = [
   "AS", "CORE", "CPU", "DATA", "FSIZE", "LOCKS", "MEMLOCK", "MSGQUEUE",
@@ -14,7 +14,6 @@ const RLIMIT_TYPES = [
 const RLIM_INFINITY = 2 ** 64 - 1;
 
 export function refuseUnsupportedProcessFields(process: Process): void {
-  if (process.terminal) refuse(["process", "terminal"], NOT_SUPPORTED_YET);
   refuseIfSet(process, ["process"], ["commandLine"], "Windows only");
   refuseIfSet(process.user, ["process", "user"], ["username"], "Windows only");
   refuseIfSet(process, ["process"], ["selinuxLabel"], "SELinux is not supported by crio-lxc");

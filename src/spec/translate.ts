@@ -5,6 +5,7 @@ import { posix } from "node:path";
 import { statSync } from "node:fs";
 import { arch } from "node:os";
 import { refuse } from "./errors";
+import { refuseUnsupportedHooks } from "./hooks";
 import { protectedPaths, translateMounts, translateProtectedPaths, type BindSourceKind } from "./mounts";
 import {
   monitorJoins, planNamespaces, translateNamespaces, type NamespaceFileType, type NamespaceJoin, type NamespacePlan,
@@ -66,7 +67,6 @@ export function statBindSource(hostPath: string): BindSourceKind {
 }
 
 function refuseUnsupportedFields(spec: Spec): void {
-  refuseIfSet(spec, [], ["hooks"], "OCI hooks are " + NOT_SUPPORTED_YET);
   refuseIfSet(spec.linux, ["linux"], ["mountLabel"], "SELinux is not supported by crio-lxc");
   refuseIfSet(spec.linux, ["linux"], [
     "devices", "netDevices", "intelRdt", "memoryPolicy",
@@ -91,7 +91,9 @@ function translateBase(spec: Spec, ctx: TranslateContext, plan: NamespacePlan, o
   out.add("lxc.autodev", 1);
   out.add("lxc.pty.max", 1024);
   out.add("lxc.tty.max", 0);
-  out.add("lxc.console.path", "none");
+  // With a terminal liblxc allocates the console pty from the container's devpts
+  // and makes it init's stdin, stdout and stderr (see runtime/terminal.ts).
+  if (!spec.process?.terminal) out.add("lxc.console.path", "none");
   // The runtime kills the monitor once the container started; init must survive that.
   out.add("lxc.monitor.signal.pdeath", 0);
   out.add("lxc.log.file", ctx.logFile);
@@ -125,6 +127,7 @@ export function translate(spec: Spec, ctx: TranslateContext): TranslationResult 
   const process = requireProcess(spec);
   refuseUnsupportedFields(spec);
   const plan = planNamespaces(spec.linux, ctx.namespaceFileType);
+  refuseUnsupportedHooks(spec, plan);
   const paths = protectedPaths(spec);
   const out = new Translation();
   translateBase(spec, ctx, plan, out);

@@ -33,8 +33,6 @@ describe("golden files", () => {
 describe("refusals name the field", () => {
   const cases: [string, SpecPatch, RegExp, Partial<TranslateContext>?][] = [
     ["process", { process: null }, /^process: required/],
-    ["terminal", { process: { terminal: true } }, /^process\.terminal: not supported yet/],
-    ["hooks", { hooks: { prestart: [{ path: "/bin/true" }] } }, /^hooks\.prestart: OCI hooks are not supported yet/],
     ["selinuxLabel", { process: { selinuxLabel: "system_u:system_r:container_t:s0" } }, /^process\.selinuxLabel: SELinux/],
     ["mountLabel", { linux: { mountLabel: "system_u:object_r:container_file_t:s0" } }, /^linux\.mountLabel: SELinux/],
     ["domainname without uts", { domainname: "example.com", linux: { namespaces: [{ type: "mount" }] } }, /^domainname: requires a uts namespace/],
