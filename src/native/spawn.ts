@@ -26,6 +26,9 @@ long write(int fd, const void *buf, unsigned long n);
 int *__errno_location(void);
 sighandler_t signal(int signum, sighandler_t handler);
 int sigprocmask(int how, const void *set, void *oldset);
+int setgroups(unsigned long size, const unsigned int *list);
+int setresgid(unsigned int r, unsigned int e, unsigned int s);
+int setresuid(unsigned int r, unsigned int e, unsigned int s);
 
 static void fail(int err_fd, int stage)
 {
@@ -73,6 +76,12 @@ int crio_lxc_spawn(int pidfd, int nsflags, const char *path, char **argv, char *
 	reset_signals();
 	if (nsflags && setns(pidfd, nsflags) < 0)
 		fail(err_fd, 1);
+	/* In a user namespace, be its root (as the container's processes see root). */
+	if (nsflags & 0x10000000 /* CLONE_NEWUSER */) {
+		setgroups(0, 0);
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			fail(err_fd, 5);
+	}
 	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
 		fail(err_fd, 2);
 	cloexec_from_3();
@@ -90,7 +99,7 @@ int crio_lxc_spawn(int pidfd, int nsflags, const char *path, char **argv, char *
 }
 `;
 
-const STAGES: Record<number, string> = { 1: "setns", 2: "dup2", 3: "fork", 4: "execve" };
+const STAGES: Record<number, string> = { 1: "setns", 2: "dup2", 3: "fork", 4: "execve", 5: "becoming root of the user namespace" };
 
 let compiled: ReturnType<typeof compile> | undefined;
 function compile() {

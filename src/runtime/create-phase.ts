@@ -7,10 +7,10 @@
 // host's /proc, still mounted there before pivot_root) through the ready FIFO
 // and blocks on the create-phase FIFO while `create` runs the hooks; anything
 // but "continue" fails the hook, and liblxc aborts the start.
-import { closeSync, constants, openSync, writeSync } from "node:fs";
+import { chownSync, closeSync, constants, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { ConfigItem } from "../spec/translate";
-import { shellQuote } from "../spec/output";
+import { shellQuote, type FileOwner } from "../spec/output";
 import type { ContainerRecord } from "../state";
 import { mkfifo } from "../sys";
 import type { RuntimeContext } from "./context";
@@ -40,7 +40,9 @@ export class CreatePhase {
    * on root.path itself, as runc does, what hooks mount under root.path is
    * what the container sees.
    */
-  configItems(rootfs: string): ConfigItem[] {
+  configItems(rootfs: string, hookOwner?: FileOwner): ConfigItem[] {
+    // With a user namespace the hold runs as the container's root.
+    if (hookOwner) for (const fifo of [READY_FIFO, CREATE_PHASE_FIFO]) chownSync(join(this.stateDir, fifo), hookOwner.uid, hookOwner.gid);
     const script = `read -r stat </proc/self/stat && set -- $stat && echo "create-phase $4" >"$0/${READY_FIFO}" && read -r cmd <"$0/${CREATE_PHASE_FIFO}" && [ "$cmd" = continue ]`;
     return [
       ["lxc.rootfs.mount", rootfs],

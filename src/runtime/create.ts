@@ -60,7 +60,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     makeFifos(stateDir);
     createPhase = CreatePhase.prepare(record, stateDir);
     ctx.store.save(record);
-    const { items, files, notes, joins } = translate(spec, {
+    const { items, files, notes, joins, hookOwner } = translate(spec, {
       id, bundle, stateDir,
       startHostHook: startHostHook(stateDir),
       logFile: ctx.settings.logFile,
@@ -71,7 +71,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       maskedPathKind: (path) => statBindSource(kernelPath(path) ? path : resolveInRoot(rootfs, path)),
       namespaceFileType,
     });
-    if (createPhase) items.push(...createPhase.configItems(rootfs));
+    if (createPhase) items.push(...createPhase.configItems(rootfs, hookOwner));
     for (const note of notes) ctx.log.debug(note);
     if (hasUserNamespace(items)) letContainerRootReach(ctx.store.root, stateDir);
     writeStateFiles(stateDir, files);

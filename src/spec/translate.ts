@@ -5,12 +5,11 @@ import { posix } from "node:path";
 import { statSync } from "node:fs";
 import { arch } from "node:os";
 import { refuse } from "./errors";
-import { refuseUnsupportedHooks } from "./hooks";
 import { protectedPaths, translateMounts, translateProtectedPaths, type BindSourceKind } from "./mounts";
 import {
   monitorJoins, planNamespaces, translateNamespaces, type NamespaceFileType, type NamespaceJoin, type NamespacePlan,
 } from "./namespaces";
-import { Translation, type ConfigItem, type StateFile } from "./output";
+import { Translation, type ConfigItem, type FileOwner, type StateFile } from "./output";
 import { refuseUnsupportedProcessFields, translateInit } from "./process";
 import { translateResources } from "./resources";
 import type { Spec } from "./schema";
@@ -120,6 +119,8 @@ export interface TranslationResult {
   notes: string[];
   /** Namespaces the monitor joins before liblxc starts. */
   joins: NamespaceJoin[];
+  /** Host ids liblxc runs its hooks as inside a user namespace (see Translation.hookOwner). */
+  hookOwner?: FileOwner;
 }
 
 export function translate(spec: Spec, ctx: TranslateContext): TranslationResult {
@@ -127,7 +128,6 @@ export function translate(spec: Spec, ctx: TranslateContext): TranslationResult 
   const process = requireProcess(spec);
   refuseUnsupportedFields(spec);
   const plan = planNamespaces(spec.linux, ctx.namespaceFileType);
-  refuseUnsupportedHooks(spec, plan);
   const paths = protectedPaths(spec);
   const out = new Translation();
   translateBase(spec, ctx, plan, out);
@@ -142,5 +142,5 @@ export function translate(spec: Spec, ctx: TranslateContext): TranslationResult 
   translateMounts(spec, { bundle: ctx.bundle, bindSourceKind: ctx.bindSourceKind ?? statBindSource }, out);
   translateProtectedPaths(paths, out, ctx.maskedPathKind);
   out.finishHooks(ctx.stateDir);
-  return { items: out.items, files: out.files, notes: out.notes, joins: monitorJoins(plan, spec.linux) };
+  return { items: out.items, files: out.files, notes: out.notes, joins: monitorJoins(plan, spec.linux), hookOwner: out.hookOwner };
 }

@@ -11,6 +11,8 @@ beforeAll(() => {
   requireBuilt();
   becomeSubreaper();
   sb = new Sandbox();
+  // In a user namespace the hooks and liblxc run as the container's root (host uid 100000).
+  chmodSync(sb.dir, 0o711);
   hooksDir = join(sb.dir, "hooks");
   mkdirSync(hooksDir);
   for (const [name, body] of Object.entries(HOOK_SCRIPTS)) {
@@ -22,7 +24,7 @@ afterAll(() => sb.cleanup());
 
 const HOOK_SCRIPTS = {
   // record.sh OUT PHASE: the state on stdin and this process's namespaces to OUT/PHASE, the phase to OUT/order.
-  "record.sh": `{ cat; echo; for ns in mnt pid net uts ipc; do echo "$ns=$(readlink /proc/self/ns/$ns)"; done; echo "hostname=$(hostname)"; } >"$1/$2"
+  "record.sh": `{ cat; echo; for ns in mnt pid net uts ipc user; do echo "$ns=$(readlink /proc/self/ns/$ns)"; done; echo "hostname=$(hostname)"; echo "uid=$(id -u)"; } >"$1/$2"
 echo "$2" >>"$1/order"`,
   "fail.sh": `echo "$2 refused by the hook" >&2; exit 2`,
   // Reports its host pid (pre-pivot, /proc is the host's), then hangs.
@@ -37,11 +39,14 @@ const PATH = ["PATH=/usr/bin:/bin"];
 interface Case { id: string; out: string; bundle: string; pidFile: string }
 
 /** A bundle whose container sees the hook scripts at /hooks and the output dir at /out. */
-function hooked(hooks: Record<string, unknown>, args = ["sh", "-c", "echo main >>/out/order; exec sleep 30"]): Case {
+function hooked(hooks: Record<string, unknown>, args = ["sh", "-c", "echo main >>/out/order; exec sleep 30"], namespaces?: string[]): Case {
   const id = newId();
   const out = join(sb.dir, `${id}.out`);
   mkdirSync(out);
-  const spec = busyboxSpec({ args, cgroupsPath: `/crio-lxc-test/${id}`, extra: { hooks, annotations: { "org.example/test": id } } });
+  chmodSync(out, 0o777);
+  writeFileSync(join(out, "order"), "", { mode: 0o666 });
+  chmodSync(join(out, "order"), 0o666);
+  const spec = busyboxSpec({ args, namespaces, cgroupsPath: `/crio-lxc-test/${id}`, extra: { hooks, annotations: { "org.example/test": id } } });
   (spec.mounts as unknown[]).push(
     { destination: "/out", type: "bind", source: out, options: ["bind"] },
     { destination: "/hooks", type: "bind", source: hooksDir, options: ["bind", "ro"] },
@@ -60,8 +65,8 @@ function recorded(c: Case, phase: string): { state: Record<string, unknown>; ns:
   return { state: JSON.parse(json!), ns: Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)])) };
 }
 
-const order = (c: Case) => (existsSync(join(c.out, "order")) ? readFileSync(join(c.out, "order"), "utf8").trim().split("\n") : []);
-const nsOf = (pid: number | "self") => Object.fromEntries(["mnt", "pid", "net", "uts", "ipc"].map((ns) => [ns, readlinkSync(`/proc/${pid}/ns/${ns}`)]));
+const order = (c: Case) => readFileSync(join(c.out, "order"), "utf8").split("\n").filter(Boolean);
+const nsOf = (pid: number | "self") => Object.fromEntries(["mnt", "pid", "net", "uts", "ipc", "user"].map((ns) => [ns, readlinkSync(`/proc/${pid}/ns/${ns}`)]));
 
 function expectGone(id: string) {
   expect(existsSync(join(sb.root, id))).toBe(false);
@@ -109,14 +114,14 @@ describe("OCI hooks", () => {
     const runtimeNs = nsOf("self");
     const containerNs = nsOf(pid);
     for (const phase of ["prestart", "createRuntime"]) {
-      expect(recorded(c, phase)).toEqual({ state: { ...base, status: "creating", pid }, ns: { ...runtimeNs, hostname: expect.any(String) } });
+      expect(recorded(c, phase)).toEqual({ state: { ...base, status: "creating", pid }, ns: { ...runtimeNs, hostname: expect.any(String), uid: "0" } });
     }
     // In the container's namespaces, with the pid the container sees, before pivot_root (it wrote to a host path).
-    expect(recorded(c, "createContainer")).toEqual({ state: { ...base, status: "creating", pid: 1 }, ns: { ...containerNs, hostname: "crio-lxc-test" } });
+    expect(recorded(c, "createContainer")).toEqual({ state: { ...base, status: "creating", pid: 1 }, ns: { ...containerNs, hostname: "crio-lxc-test", uid: "0" } });
 
     expect(sb.run(["start", c.id]).code).toBe(0);
-    expect(recorded(c, "startContainer")).toEqual({ state: { ...base, status: "created", pid: 1 }, ns: { ...containerNs, hostname: "crio-lxc-test" } });
-    expect(recorded(c, "poststart")).toEqual({ state: { ...base, status: "running", pid }, ns: { ...runtimeNs, hostname: expect.any(String) } });
+    expect(recorded(c, "startContainer")).toEqual({ state: { ...base, status: "created", pid: 1 }, ns: { ...containerNs, hostname: "crio-lxc-test", uid: "0" } });
+    expect(recorded(c, "poststart")).toEqual({ state: { ...base, status: "running", pid }, ns: { ...runtimeNs, hostname: expect.any(String), uid: "0" } });
     await waitFor(() => order(c).includes("main"), "the container's process");
     expect(order(c).slice(0, 5)).toEqual(["prestart", "createRuntime", "createContainer", "startContainer", "main"]);
     // What the createContainer hook wrote under root.path landed on the container's /tmp, not the host's rootfs.
@@ -127,8 +132,33 @@ describe("OCI hooks", () => {
     expect(await waitExit(pid)).toBe(137);
     expect(existsSync(join(c.out, "poststop"))).toBe(false);
     expect(sb.run(["delete", c.id]).code).toBe(0);
-    expect(recorded(c, "poststop")).toEqual({ state: { ...base, status: "stopped" }, ns: { ...runtimeNs, hostname: expect.any(String) } });
+    expect(recorded(c, "poststop")).toEqual({ state: { ...base, status: "stopped" }, ns: { ...runtimeNs, hostname: expect.any(String), uid: "0" } });
     expect(order(c).at(-1)).toBe("poststop");
+    expectGone(c.id);
+  });
+
+  test("in a user namespace, container hooks run as the container's root and runtime hooks as the runtime's", async () => {
+    const c = hooked({}, undefined, ["pid", "mount", "ipc", "uts", "network", "user"]);
+    const file = join(c.bundle, "config.json");
+    const spec = JSON.parse(readFileSync(file, "utf8"));
+    spec.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    spec.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    spec.hooks = {
+      createRuntime: [hook(c, "record.sh", "createRuntime")],
+      createContainer: [hook(c, "record.sh", "createContainer")],
+      startContainer: [hook(c, "record.sh", "startContainer", { inContainer: true })],
+    };
+    writeFileSync(file, JSON.stringify(spec));
+    expect(sb.run(["create", "--bundle", c.bundle, "--pid-file", c.pidFile, c.id]).stderr).toBe("");
+    const pid = Number(readFileSync(c.pidFile, "utf8"));
+    expect(sb.run(["start", c.id]).code).toBe(0);
+    expect(recorded(c, "createRuntime").ns).toEqual({ ...nsOf("self"), hostname: expect.any(String), uid: "0" });
+    for (const phase of ["createContainer", "startContainer"]) {
+      expect(recorded(c, phase).ns).toEqual({ ...nsOf(pid), hostname: "crio-lxc-test", uid: "0" });
+    }
+    expect(nsOf(pid).user).not.toBe(nsOf("self").user);
+    expect(sb.run(["delete", "--force", c.id]).code).toBe(0);
+    expect(await waitExit(pid)).toBe(137);
     expectGone(c.id);
   });
 

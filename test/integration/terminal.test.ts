@@ -2,21 +2,28 @@
 // console socket during create, and the container's process has the slave as
 // its stdio and controlling terminal once started.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { closeSync, existsSync, readFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConsoleSocket, readTerminal, writeTerminal } from "../support/console";
 import { Sandbox, becomeSubreaper, busyboxSpec, cgroupExists, requireBuilt, waitExit } from "../support/runtime";
 
 let sb: Sandbox;
-beforeAll(() => { requireBuilt(); becomeSubreaper(); sb = new Sandbox(); });
+beforeAll(() => {
+  requireBuilt();
+  becomeSubreaper();
+  sb = new Sandbox();
+  // A user-namespaced container is set up as its root (host uid 100000), which must reach --root.
+  chmodSync(sb.dir, 0o711);
+});
 afterAll(() => sb.cleanup());
 
 let seq = 0;
 const newId = () => `tty-${process.pid}-${++seq}`;
 
-function terminalBundle(id: string, args: string[], process: Record<string, unknown> = { terminal: true }) {
+function terminalBundle(id: string, args: string[], process: Record<string, unknown> = { terminal: true }, linux: Record<string, unknown> = {}) {
   const spec = busyboxSpec({ args, cgroupsPath: `/crio-lxc-test/${id}` });
   Object.assign(spec.process as object, process);
+  Object.assign(spec.linux as object, linux);
   return sb.bundle(spec);
 }
 
@@ -77,6 +84,27 @@ describe("terminal", () => {
       socket.close();
     }
     expect(sb.run(["delete", id]).code).toBe(0);
+  });
+
+  test("in a user namespace too", async () => {
+    const id = newId();
+    const mappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    const namespaces = ["pid", "mount", "ipc", "uts", "network", "user"].map((type) => ({ type }));
+    const bundle = terminalBundle(id, ["sh", "-c", "tty; id -u; exec 3</dev/tty && echo ctty=yes"], { terminal: true }, { namespaces, uidMappings: mappings, gidMappings: mappings });
+    const socket = new ConsoleSocket(sb.dir);
+    const pidFile = join(sb.dir, `${id}.pid`);
+    try {
+      expect(sb.run(["create", "--bundle", bundle, "--console-socket", socket.path, "--pid-file", pidFile, id]).stderr).toBe("");
+      const { fd } = socket.receive();
+      expect(sb.run(["start", id]).code).toBe(0);
+      expect(readTerminal(fd, /ctty=yes\r\n/)).toMatch(/^\/dev\/pts\/\d+\r\n0\r\nctty=yes\r\n$/);
+      expect(await waitExit(Number(readFileSync(pidFile, "utf8")))).toBe(0);
+      closeSync(fd);
+    } finally {
+      socket.close();
+    }
+    expect(sb.run(["delete", id]).code).toBe(0);
+    expectGone(id);
   });
 
   test("terminal: true without --console-socket is refused before anything is set up", () => {

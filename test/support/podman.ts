@@ -26,8 +26,6 @@ default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
 netns = "none"
 # The cgroup2 lane has no pids controller.
 pids_limit = 0
-# Seccomp translation lands with the config.json issue; until then crio-lxc refuses a profile.
-seccomp_profile = "unconfined"
 
 [engine]
 cgroup_manager = "cgroupfs"

@@ -12,7 +12,7 @@ import type { RuntimeContext } from "../../src/runtime/context";
 import { CreatePhase } from "../../src/runtime/create-phase";
 import { hasHooks, hookState, runHooks, runHooksWarnOnFailure, type OciHooks } from "../../src/runtime/oci-hooks";
 import { checkTerminalRequest } from "../../src/runtime/terminal";
-import { refusal, values } from "./spec-fixtures";
+import { run, values } from "./spec-fixtures";
 
 const dir = mkdtempSync(join(tmpdir(), "crio-lxc-unit-hooks-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -150,8 +150,8 @@ describe("translation", () => {
     expect(values({ process: { terminal: true } }, "lxc.console.path")).toEqual([]);
   });
 
-  test("create-phase hooks are refused with a user namespace", () => {
-    expect(refusal({ linux: userns, hooks: { createContainer: [{ path: "/x" }] } })).toMatch(/^hooks\.createContainer: not supported yet with a user namespace$/);
-    expect(values({ linux: userns, hooks: { poststop: [{ path: "/x" }] } }, "lxc.idmap")).toHaveLength(2);
+  test("with a user namespace the translation says whom liblxc runs its hooks as", () => {
+    expect(run({ linux: userns, hooks: { createContainer: [{ path: "/x" }] } }).hookOwner).toEqual({ uid: 1000, gid: 1000 });
+    expect(run({ hooks: { createContainer: [{ path: "/x" }] } }).hookOwner).toBeUndefined();
   });
 });
