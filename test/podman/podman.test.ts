@@ -1,59 +1,15 @@
 // The real client: podman + conmon (Debian's packages) with --runtime dist/crio-lxc,
 // configured in files this test owns (see shared notes on this machine's limits).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { BIN, ROOTFS, requireBuilt } from "../support/runtime";
+import { readFileSync } from "node:fs";
+import { IMAGE, Podman } from "../support/podman";
+import { requireBuilt } from "../support/runtime";
 
-const dir = mkdtempSync(join(tmpdir(), "crio-lxc-podman-"));
-const IMAGE = "localhost/crio-lxc-busybox";
-const env = {
-  PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
-  CONTAINERS_CONF: join(dir, "containers.conf"),
-  CONTAINERS_STORAGE_CONF: join(dir, "storage.conf"),
-  HOME: dir,
-};
+const pm = new Podman();
+const podman = (args: string[]) => pm.run(args);
 
-function podman(args: string[], opts: { stdin?: Blob } = {}) {
-  const p = Bun.spawnSync(["podman", "--runtime", BIN, ...args], { env, stdin: opts.stdin ?? "ignore", stdout: "pipe", stderr: "pipe" });
-  return { code: p.exitCode, stdout: p.stdout.toString(), stderr: p.stderr.toString() };
-}
-
-beforeAll(() => {
-  requireBuilt();
-  writeFileSync(env.CONTAINERS_CONF, `
-[containers]
-# No CAP_SYS_RESOURCE here and a hard RLIMIT_NOFILE of 20000: podman's default ulimits fail in every runtime.
-default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
-# No iptables on this machine.
-netns = "none"
-# The cgroup2 lane has no pids controller.
-pids_limit = 0
-
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-runtime_supports_json = ["crio-lxc"]
-runtime_supports_nocgroup = ["crio-lxc"]
-`);
-  writeFileSync(env.CONTAINERS_STORAGE_CONF, `
-[storage]
-driver = "overlay"
-graphroot = "${dir}/storage"
-runroot = "${dir}/run"
-`);
-  const tar = Bun.spawnSync(["tar", "-C", ROOTFS, "-c", "."], { stdout: "pipe" });
-  const imported = podman(["import", "--change", 'CMD ["/bin/sh"]', "-", IMAGE], { stdin: new Blob([tar.stdout]) });
-  expect(imported.stderr).not.toContain("Error");
-  expect(imported.code).toBe(0);
-});
-
-afterAll(() => {
-  podman(["rm", "-af", "-t", "0"]);
-  Bun.spawnSync(["podman", "system", "reset", "-f"], { env });
-  rmSync(dir, { recursive: true, force: true });
-});
+beforeAll(() => { requireBuilt(); pm.setup(); });
+afterAll(() => pm.cleanup());
 
 describe("podman --runtime dist/crio-lxc", () => {
   test("run --rm echo hello", () => {
@@ -80,9 +36,9 @@ describe("podman --runtime dist/crio-lxc", () => {
     const pid = Number(podman(["inspect", "-f", "{{.State.Pid}}", name]).stdout.trim());
     expect(pid).toBeGreaterThan(0);
     // In the container's PID namespace that process is pid 1 and runs `sleep 300`.
-    const nspid = /^NSpid:\s+(.*)$/m.exec(require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8"))![1]!.split(/\s+/);
+    const nspid = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]!.split(/\s+/);
     expect(nspid.at(-1)).toBe("1");
-    expect(require("node:fs").readFileSync(`/proc/${pid}/cmdline`, "utf8")).toBe("sleep\u0000300\u0000");
+    expect(readFileSync(`/proc/${pid}/cmdline`, "utf8")).toBe("sleep\u0000300\u0000");
     const stop = podman(["stop", "-t", "2", name]);
     expect(stop.code).toBe(0);
     // sleep is pid 1 of its namespace and has no SIGTERM handler, so the kernel drops
