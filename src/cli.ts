@@ -33,6 +33,7 @@ const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
   state: () => import("./commands/state").then((m) => m.default),
   kill: () => import("./commands/kill").then((m) => m.default),
   delete: () => import("./commands/delete").then((m) => m.default),
+  exec: () => import("./commands/exec").then((m) => m.default),
 };
 
 export const mainCommand: CommandDef<typeof globalArgs> = {
@@ -62,7 +63,8 @@ function rejectUnknownFlags(argv: string[], def: ArgsDef, where: string): void {
   for (const arg of argv) {
     if (arg === "--") break;
     if (!arg.startsWith("-") || arg === "-") continue;
-    const name = arg.replace(/^--?(no-)?/, "").split("=")[0]!;
+    const raw = arg.replace(/^--?/, "").split("=")[0]!;
+    const name = known.has(raw) ? raw : raw.replace(/^no-/, "");
     if (!known.has(name)) throw new UsageError(`${where}: unknown flag ${arg.split("=")[0]}`);
   }
 }
@@ -96,20 +98,22 @@ export async function main(argv: string[]): Promise<number> {
     const loadCommand = subCommands[name];
     if (!loadCommand) throw new UsageError(`unknown command ${JSON.stringify(name)} (commands: ${Object.keys(subCommands).join(", ")})`);
     const command = await loadCommand();
-    if (subArgv.includes("--help") || subArgv.includes("-h")) {
+    // exec's argv ends with a command that has flags of its own (`exec ID sh -c …`).
+    const ownArgv = subArgv.slice(0, (command as { flagsEnd?: (argv: string[]) => number }).flagsEnd?.(subArgv));
+    if (ownArgv.includes("--help") || ownArgv.includes("-h")) {
       await printUsage(command);
       return 0;
     }
-    rejectUnknownFlags(subArgv, (command.args ?? {}) as ArgsDef, `crio-lxc ${name}`);
+    rejectUnknownFlags(ownArgv, (command.args ?? {}) as ArgsDef, `crio-lxc ${name}`);
     const ctx = runtimeContext(globals, name);
     log = ctx.log;
-    await runCommand(command, { rawArgs: subArgv, data: ctx });
-    return 0;
+    const { result } = await runCommand(command, { rawArgs: subArgv, data: ctx });
+    return typeof result === "number" ? result : 0;
   } catch (err) {
     const message = (err as Error).message ?? String(err);
     log?.error(message);
     reportClientError(message, clientLog);
-    return 1;
+    return (err as { exitCode?: number }).exitCode ?? 1;
   }
 }
 

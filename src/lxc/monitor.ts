@@ -6,9 +6,8 @@
 // time by bun:ffi's cc() (TinyCC), forks; the single-threaded child resets the
 // signal state Bun changed, calls lxc_container->start() in the foreground and
 // never returns to JavaScript. It becomes the monitor: the parent of init.
-import { cc, FFIType, ptr } from "bun:ffi";
-import { closeSync, writeSync } from "node:fs";
-import { dlopen } from "bun:ffi";
+import { FFIType, ptr } from "bun:ffi";
+import { compileC } from "./compile";
 import type { Container } from "./liblxc";
 
 const MONITOR_C = `
@@ -62,37 +61,19 @@ int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offse
 }
 `;
 
-const memfd = dlopen("libc.so.6", {
-  memfd_create: { args: [FFIType.cstring, FFIType.u32], returns: FFIType.i32 },
-}).symbols.memfd_create;
-
 let compiled: ((
   c: unknown, start: number, argv: unknown, errOff: number, unsetPath: number,
   joins: unknown, labels: unknown, njoins: number, errFd: number,
 ) => number) | undefined;
 
-/**
- * cc() can't read files embedded in a compiled binary (/$bunfs/...), so the
- * source goes through a memfd.
- */
 function compileMonitor() {
-  const fd = memfd(Buffer.from("crio-lxc-monitor.c\0"), 0);
-  if (fd < 0) throw new Error("memfd_create failed");
-  try {
-    writeSync(fd, MONITOR_C);
-    const { symbols } = cc({
-      source: `/proc/self/fd/${fd}`,
-      symbols: {
-        crio_lxc_fork_monitor: {
-          args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32],
-          returns: FFIType.i32,
-        },
-      },
-    });
-    return symbols.crio_lxc_fork_monitor as unknown as typeof compiled & {};
-  } finally {
-    closeSync(fd);
-  }
+  const symbols = compileC("crio-lxc-monitor.c", MONITOR_C, {
+    crio_lxc_fork_monitor: {
+      args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32],
+      returns: FFIType.i32,
+    },
+  });
+  return symbols.crio_lxc_fork_monitor as unknown as typeof compiled & {};
 }
 
 /** NULL-terminated char*[] for argv; the buffers must stay alive until fork() returns. */
