@@ -7,9 +7,14 @@
 //                      └──clone(CLONE_PARENT)──▶ process: the runtime's child,
 //                           inside the PID namespace; sets ids, caps, limits… execve
 //
+// With a terminal, the process opens a pty in the container's devpts, sends
+// the master over the console socket (as runc) and makes the peer its
+// controlling terminal and stdio.
+//
 // Both report to the runtime over a CLOEXEC pipe in fixed 16-byte messages:
 // the process's pid (from the joiner), or the stage that failed and errno.
 // A clean EOF with a pid and no failure means the process has exec'd.
+import { CONSOLE_C } from "./console-c";
 
 /** Slots of the plan: an array of 64-bit words the runtime fills (numbers, masks, pointers). */
 export const SLOT = {
@@ -17,15 +22,15 @@ export const SLOT = {
   UID: 8, GID: 9, NGROUPS: 10, GROUPS: 11, SET_CAPS: 12, CAP_BOUNDING: 13, CAP_EFFECTIVE: 14,
   CAP_PERMITTED: 15, CAP_INHERITABLE: 16, CAP_AMBIENT: 17, CAP_LAST: 18, NO_NEW_PRIVS: 19,
   NRLIMITS: 20, RLIMITS: 21, UMASK: 22, PRESERVE_FDS: 23, APPARMOR: 24, SECCOMP: 25,
-  OOM_SCORE_ADJ: 26, SET_OOM_SCORE_ADJ: 27, STDIO_CHOWN: 28,
+  OOM_SCORE_ADJ: 26, SET_OOM_SCORE_ADJ: 27, STDIO_CHOWN: 28, CONSOLE_SOCKET: 29, CONSOLE_ROWS: 30, CONSOLE_COLS: 31,
 } as const;
-export const SLOT_COUNT = 29;
+export const SLOT_COUNT = 32;
 
 /** Where the set-up failed; the runtime turns these into messages. */
 export const STAGE = {
   FORK: 1, CGROUP: 2, SETNS: 3, CLONE: 4, RLIMIT: 5, OOM_SCORE_ADJ: 6, BOUNDING: 7, KEEPCAPS: 8,
   GROUPS: 9, SETGID: 10, SETUID: 11, CHDIR: 12, CAPSET: 13, AMBIENT: 14, NO_NEW_PRIVS: 15,
-  APPARMOR: 16, FDS: 17, SECCOMP: 18, EXEC: 19, EXEC_SEARCH: 20, STDIO: 21, KEYRING: 22,
+  APPARMOR: 16, FDS: 17, SECCOMP: 18, EXEC: 19, EXEC_SEARCH: 20, STDIO: 21, KEYRING: 22, CONSOLE: 23,
 } as const;
 
 export const MSG_PID = 1;
@@ -49,7 +54,7 @@ function prefixed(prefix: string, table: Record<string, number>): Record<string,
   return Object.fromEntries(Object.entries(table).map(([k, v]) => [prefix + k, v]));
 }
 
-const BODY = String.raw`
+const PRELUDE = String.raw`
 typedef unsigned long u64;
 typedef unsigned int u32;
 typedef void (*sighandler_t)(int);
@@ -121,6 +126,24 @@ static void fail(u64 *plan, int stage, int err, int value, int code)
 
 #define TRY(stage, call) do { if ((long)(call) < 0) fail(plan, stage, errno, 0, 1); } while (0)
 
+/* Decimal text of value at out; returns its length. */
+static int format_int(char *out, long value)
+{
+	char digits[24];
+	int n = 0, d = 0;
+	unsigned long magnitude = value < 0 ? -value : value;
+	do { digits[d++] = '0' + magnitude % 10; magnitude /= 10; } while (magnitude);
+	if (value < 0)
+		out[n++] = '-';
+	while (d)
+		out[n++] = digits[--d];
+	out[n] = 0;
+	return n;
+}
+
+`;
+
+const BODY = String.raw`
 static void reset_signals(void)
 {
 	u64 empty_set[16] = {0};
@@ -144,16 +167,8 @@ static void set_rlimits(u64 *plan)
 
 static void set_oom_score_adj(u64 *plan)
 {
-	char text[16];
-	int n = 0, value = (int)(long)plan[S_OOM_SCORE_ADJ];
-	unsigned int magnitude = value < 0 ? -value : value;
-	char digits[12];
-	int d = 0;
-	do { digits[d++] = '0' + magnitude % 10; magnitude /= 10; } while (magnitude);
-	if (value < 0)
-		text[n++] = '-';
-	while (d)
-		text[n++] = digits[--d];
+	char text[24];
+	int n = format_int(text, (long)plan[S_OOM_SCORE_ADJ]);
 	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, text, n) < 0)
 		fail(plan, ST_OOM_SCORE_ADJ, errno, 0, 1);
@@ -280,6 +295,8 @@ static void become_process(u64 *plan)
 		set_oom_score_adj(plan);
 	if (plan[S_UMASK] != (u64)-1)
 		umask((u32)plan[S_UMASK]);
+	if ((long)plan[S_CONSOLE_SOCKET] >= 0)
+		setup_console(plan);
 	/* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: do it while we have it. */
 	if (seccomp_early)
 		set_seccomp(plan);
@@ -347,5 +364,5 @@ int crio_lxc_exec(u64 *plan)
 `;
 
 export function helperSource(): string {
-  return `${defines()}\n${BODY}`;
+  return [defines(), PRELUDE, CONSOLE_C, BODY].join("\n");
 }

@@ -4,24 +4,30 @@ import { FFIType, ptr } from "bun:ffi";
 import { closeSync, readSync } from "node:fs";
 import { compileC } from "../lxc/compile";
 import { waitpid } from "../sys";
-import { MSG_FAIL, MSG_PID, MSG_SIZE, helperSource } from "./helper-c";
+import { RUNTIME_TTY_C } from "./console-c";
+import { MSG_FAIL, MSG_PID, MSG_SIZE, STAGE, helperSource } from "./helper-c";
 
 const PIPE_C = `
 int pipe2(int fds[2], int flags);
 int crio_lxc_pipe(int *fds) { return pipe2(fds, 02000000 /* O_CLOEXEC */); }
 `;
 
-type Helper = {
-  crio_lxc_exec: (plan: unknown) => number;
-  crio_lxc_pipe: (fds: unknown) => number;
-};
+const SYMBOLS = {
+  crio_lxc_exec: { args: [FFIType.ptr], returns: FFIType.i32 },
+  crio_lxc_pipe: { args: [FFIType.ptr], returns: FFIType.i32 },
+  crio_lxc_connect_unix: { args: [FFIType.cstring], returns: FFIType.i32 },
+  crio_lxc_socketpair: { args: [FFIType.ptr], returns: FFIType.i32 },
+  crio_lxc_recv_fd: { args: [FFIType.i32], returns: FFIType.i32 },
+  crio_lxc_make_raw: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+  crio_lxc_restore_termios: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+  crio_lxc_copy_winsize: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+} as const;
+
+type Helper = { [name in keyof typeof SYMBOLS]: (...args: unknown[]) => number };
 let helper: Helper | undefined;
 
 function compileHelper(): Helper {
-  return compileC("crio-lxc-exec.c", `${helperSource()}\n${PIPE_C}`, {
-    crio_lxc_exec: { args: [FFIType.ptr], returns: FFIType.i32 },
-    crio_lxc_pipe: { args: [FFIType.ptr], returns: FFIType.i32 },
-  }) as unknown as Helper;
+  return compileC("crio-lxc-exec.c", [helperSource(), PIPE_C, RUNTIME_TTY_C].join("\n"), SYMBOLS) as unknown as Helper;
 }
 
 export function loadHelper(): Helper {
@@ -77,11 +83,11 @@ export function runHelper(plan: Buffer, reportFds: [number, number]): { pid?: nu
     closeSync(writeFd);
   }
   try {
-    if (joiner < 0) return { failure: { stage: 1, errno: -joiner, value: 0 } };
+    if (joiner < 0) return { failure: { stage: STAGE.FORK, errno: -joiner, value: 0 } };
     const result = readReports(readFd);
     waitpid(joiner, 0);
     if (result.failure && result.pid) waitpid(result.pid, 0);
-    if (!result.failure && !result.pid) result.failure = { stage: 1, errno: 0, value: 0 };
+    if (!result.failure && !result.pid) result.failure = { stage: 0, errno: 0, value: 0 };
     return result;
   } finally {
     closeSync(readFd);

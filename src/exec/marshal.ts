@@ -60,6 +60,8 @@ export interface HelperInputs {
   /** Bit n: chown fd n (0–2) to the process's uid. */
   stdioChown: number;
   capLast: number;
+  /** Where the process sends its pty master; -1 without a terminal. */
+  consoleFd: number;
 }
 
 function estimateSize(plan: ExecPlan, inputs: HelperInputs): number {
@@ -104,6 +106,11 @@ export function marshalPlan(plan: ExecPlan, inputs: HelperInputs): Buffer {
     set(SLOT.OOM_SCORE_ADJ, plan.oomScoreAdj);
   }
   set(SLOT.STDIO_CHOWN, inputs.stdioChown);
+  set(SLOT.CONSOLE_SOCKET, inputs.consoleFd);
+  if (plan.consoleSize) {
+    set(SLOT.CONSOLE_ROWS, plan.consoleSize.height);
+    set(SLOT.CONSOLE_COLS, plan.consoleSize.width);
+  }
   slots.forEach((value, i) => mem.buf.writeBigUInt64LE(BigInt.asUintN(64, value), 8 * i));
   return mem.buf;
 }

@@ -26,6 +26,8 @@ export interface ExecPlan {
   apparmor?: string;
   /** Directories to look for args[0] in; undefined when it names a path. */
   searchDirs?: string[];
+  terminal: boolean;
+  consoleSize?: { height: number; width: number };
 }
 
 export interface PlanContext {
@@ -41,7 +43,7 @@ export interface PlanContext {
   note(message: string): void;
 }
 
-const FLAG_OF: Record<string, string> = { terminal: "--tty", apparmorProfile: "--apparmor", selinuxLabel: "--process-label" };
+const FLAG_OF: Record<string, string> = { apparmorProfile: "--apparmor", selinuxLabel: "--process-label" };
 const NOT_SUPPORTED_YET = "not supported yet by crio-lxc";
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -77,12 +79,13 @@ export function planExec(exec: ExecProcess, ctx: PlanContext): ExecPlan {
     oomScoreAdj: p.oomScoreAdj ?? container?.oomScoreAdj,
     apparmor: appArmorProfile(exec, ctx),
     searchDirs: searchDirs(p.args[0]!, env),
+    terminal: p.terminal ?? false,
+    consoleSize: p.consoleSize,
   };
 }
 
 function refuseUnsupported(exec: ExecProcess, ctx: PlanContext): void {
   const p = exec.process;
-  if (p.terminal) refuse(exec, ["terminal"], `a terminal for exec is ${NOT_SUPPORTED_YET}`);
   if (p.selinuxLabel) refuse(exec, ["selinuxLabel"], "SELinux is not supported by crio-lxc");
   if (p.commandLine) refuse(exec, ["commandLine"], "Windows only");
   if (p.user.username) refuse(exec, ["user", "username"], "Windows only");

@@ -45,8 +45,8 @@ function processFromFlags(opts: ExecOptions, spec: Spec, specFile: string): Exec
   if (!spec.process) throw new ExecError(`${specFile}: process: required to take exec's defaults from (or use --process FILE)`);
   const base = structuredClone(spec.process);
   const flagged = new Set<string>();
+  // runc: the config's terminal setting is not inherited; only --tty asks for one.
   const process: Process = { ...base, args: opts.command, terminal: opts.tty };
-  if (opts.tty) flagged.add("terminal");
   if (opts.cwd !== undefined) {
     if (!isAbsolute(opts.cwd)) throw new ExecError(`crio-lxc exec: --cwd ${opts.cwd}: expected an absolute path`, 1);
     process.cwd = opts.cwd;

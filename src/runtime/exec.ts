@@ -18,12 +18,13 @@ import {
 import { ExecError } from "../exec/errors";
 import { failureError } from "../exec/failure";
 import { cloexecPipe, runHelper } from "../exec/helper";
+import { TerminalRelay, connectConsoleSocket, masterSocketPair, receiveMaster } from "../exec/terminal";
 import { marshalPlan } from "../exec/marshal";
 import type { ExecOptions } from "../exec/options";
-import { planExec } from "../exec/plan";
+import { type ExecPlan, planExec } from "../exec/plan";
 import { execProcess } from "../exec/process";
 import { parseSpec, readJsonFile } from "../spec/schema";
-import { type ContainerRecord, isAlive, statusOf, validateId } from "../state";
+import { type ContainerRecord, type ProcessRef, isAlive, statusOf, validateId } from "../state";
 import { pidfdOpen, pidfdSendSignal, pollReadable, waitpid, WNOHANG } from "../sys";
 import type { RuntimeContext } from "./context";
 import { writePidFile } from "./pid-file";
@@ -50,33 +51,85 @@ export async function execInContainer(ctx: RuntimeContext, opts: ExecOptions): P
   const cgroupProcs = join(cgroupPath(execCgroupDir(record.cgroupDir, opts.cgroup)), "cgroup.procs");
   checkPreservedFds(opts.preserveFds);
 
-  const pidfd = pidfdOpen(init.pid);
+  checkTerminal(opts, plan.terminal);
+  const pty = plan.terminal ? consoleEnds(opts) : undefined;
   let pid: number;
   try {
+    pid = startProcess(plan, { cgroupProcs, init, preserveFds: opts.preserveFds, consoleFd: pty?.theirs, file: exec.file });
+  } finally {
+    if (pty) closeSync(pty.theirs);
+  }
+  ctx.log.info("process exec'd", { pid, args: plan.args, detach: opts.detach, terminal: plan.terminal });
+  let master: number | undefined;
+  try {
+    if (pty?.ours !== undefined) master = takeMaster(pty.ours);
+    if (opts.pidFile) writePidFile(opts.pidFile, pid);
+  } catch (err) {
+    // As runc: a process whose exec failed half-way is not left running.
+    terminate(pid);
+    throw err;
+  }
+  return opts.detach ? 0 : await waitForeground(pid, master);
+}
+
+function terminate(pid: number): void {
+  process.kill(pid, "SIGKILL");
+  waitpid(pid, 0);
+}
+
+/** Detached: the caller's console socket gets the master. Foreground: we do, over a socket pair. */
+function consoleEnds(opts: ExecOptions): { theirs: number; ours?: number } {
+  if (opts.detach) return { theirs: connectConsoleSocket(opts.consoleSocket!) };
+  const [ours, theirs] = masterSocketPair();
+  return { ours, theirs };
+}
+
+function takeMaster(socket: number): number {
+  try {
+    return receiveMaster(socket);
+  } finally {
+    closeSync(socket);
+  }
+}
+
+interface StartInputs { cgroupProcs: string; init: ProcessRef; preserveFds: number; consoleFd?: number; file: string }
+
+/** Forks the helper; returns the pid of the process once it has exec'd. */
+function startProcess(plan: ExecPlan, inputs: StartInputs): number {
+  const initPid = inputs.init.pid;
+  const pidfd = pidfdOpen(initPid);
+  try {
     // The pidfd pins init: make sure it is still the process we recorded.
-    if (!isAlive(init)) throw new ExecError("cannot exec in a stopped container");
-    const namespaces = namespacesToJoin(init.pid);
+    if (!isAlive(inputs.init)) throw new ExecError("cannot exec in a stopped container");
+    const namespaces = namespacesToJoin(initPid);
     const report = cloexecPipe();
     const memory = marshalPlan(plan, {
-      reportFd: report[1], pidfd, nsFlags: namespaces.flags, cgroupProcs,
-      preserveFds: opts.preserveFds, stdioChown: stdioToChown(plan.uid), capLast: lastCapability(),
+      reportFd: report[1], pidfd, nsFlags: namespaces.flags, cgroupProcs: inputs.cgroupProcs,
+      preserveFds: inputs.preserveFds, capLast: lastCapability(), consoleFd: inputs.consoleFd ?? -1,
+      // With a terminal, runc chowns the pty it made; else the caller's stdio.
+      stdioChown: plan.terminal ? 0b111 : stdioToChown(plan.uid),
     });
     const result = runHelper(memory, report);
     if (result.failure) {
-      throw failureError(result.failure, { plan, file: exec.file, cgroupProcs, initPid: init.pid, namespaces: namespaces.names });
+      throw failureError(result.failure, { plan, file: inputs.file, cgroupProcs: inputs.cgroupProcs, initPid, namespaces: namespaces.names });
     }
-    pid = result.pid!;
+    return result.pid!;
   } finally {
     closeSync(pidfd);
   }
-  ctx.log.info("process exec'd", { pid, args: plan.args, detach: opts.detach });
-  if (opts.pidFile) writePidFile(opts.pidFile, pid);
-  return opts.detach ? 0 : await waitForeground(pid);
+}
+
+/** runc's checks of --tty, --detach and --console-socket. */
+function checkTerminal(opts: ExecOptions, terminal: boolean): void {
+  if (opts.detach && terminal && !opts.consoleSocket) {
+    throw new ExecError("crio-lxc exec: cannot allocate tty if runc will detach without setting console socket", 1);
+  }
+  if ((!opts.detach || !terminal) && opts.consoleSocket) {
+    throw new ExecError("crio-lxc exec: cannot use console socket if runc will not detach or allocate tty", 1);
+  }
 }
 
 function refuseUnsupportedOptions(opts: ExecOptions): void {
-  if (opts.tty) throw new ExecError("crio-lxc exec: --tty: a terminal for exec is not supported yet by crio-lxc", 1);
-  if (opts.consoleSocket) throw new ExecError("crio-lxc exec: --console-socket: a terminal for exec is not supported yet by crio-lxc", 1);
   if (opts.pidfdSocket) throw new ExecError("crio-lxc exec: --pidfd-socket is not supported yet by crio-lxc", 1);
 }
 
@@ -98,24 +151,37 @@ function exitCodeOf(status: number): number {
   return signal === 0 ? (status >> 8) & 0xff : 128 + signal;
 }
 
-async function waitForeground(pid: number): Promise<number> {
+async function waitForeground(pid: number, master?: number): Promise<number> {
   // Our unreaped child: its pid can't be reused, so the pidfd is for this process.
   const pidfd = pidfdOpen(pid);
-  const handlers = FORWARDED_SIGNALS.map((name) => {
-    const handler = () => { try { pidfdSendSignal(pidfd, constants.signals[name]); } catch { /* already gone */ } };
-    process.on(name, handler);
-    return [name, handler] as const;
-  });
+  const terminal = master === undefined ? undefined : new TerminalRelay(master);
+  // With a terminal, SIGWINCH resizes it instead.
+  const stopForwarding = forwardSignals(pidfd, terminal ? FORWARDED_SIGNALS.filter((s) => s !== "SIGWINCH") : FORWARDED_SIGNALS);
   try {
     for (;;) {
       const [got, status] = waitpid(pid, WNOHANG);
-      if (got === pid) return exitCodeOf(status);
-      pollReadable([pidfd], 100);
+      if (got === pid) {
+        terminal?.drain();
+        return exitCodeOf(status);
+      }
+      const fds = [pidfd, ...(terminal?.pollFds() ?? [])];
+      const ready = pollReadable(fds, 100).map((i) => fds[i]!);
+      terminal?.pump(ready);
       // Let pending signal handlers run.
       await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
-    for (const [name, handler] of handlers) process.off(name, handler);
+    stopForwarding();
+    terminal?.close();
     closeSync(pidfd);
   }
+}
+
+function forwardSignals(pidfd: number, names: readonly (typeof FORWARDED_SIGNALS)[number][]): () => void {
+  const handlers = names.map((name) => {
+    const handler = () => { try { pidfdSendSignal(pidfd, constants.signals[name]); } catch { /* already gone */ } };
+    process.on(name, handler);
+    return [name, handler] as const;
+  });
+  return () => { for (const [name, handler] of handlers) process.off(name, handler); };
 }

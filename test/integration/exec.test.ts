@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { ConsoleSocket, converse } from "../support/console-socket";
 import { BIN, Sandbox, becomeSubreaper, busyboxSpec, requireBuilt, waitExit } from "../support/runtime";
 
 let sb: Sandbox;
@@ -133,6 +134,14 @@ describe("exec: what the process gets", () => {
     expect(execIn([running.id, "sh", "-c", "cat /proc/1/cmdline; echo; echo $$"]).stdout).toMatch(/^sleep\u0000300\u0000\n\d+\n$/);
   });
 
+  test("in a container with its own cgroup namespace, it joins that too", () => {
+    const c = container((spec) => { spec.linux.namespaces.push({ type: "cgroup" }); });
+    const out = execIn([c.id, "sh", "-c", "readlink /proc/self/ns/cgroup; grep ^0:: /proc/self/cgroup"]).stdout;
+    expect(out).toBe(`${readlinkSync(`/proc/${c.pid}/ns/cgroup`)}\n0::/\n`);
+    expect(readlinkSync(`/proc/${c.pid}/ns/cgroup`)).not.toBe(readlinkSync("/proc/self/ns/cgroup"));
+    sb.run(["delete", "--force", c.id]);
+  });
+
   test("--cgroup puts it in an existing sub-cgroup of the container's", () => {
     const sub = join("/sys/fs/cgroup", cgroupOf(running.id), "exec-sub");
     mkdirSync(sub);
@@ -206,6 +215,40 @@ describe("exec: exit codes and waiting", () => {
   });
 });
 
+describe("exec: terminals", () => {
+  test("--tty --detach --console-socket: the caller gets the master of a pty in the container's devpts", async () => {
+    const socket = new ConsoleSocket(join(sb.dir, "console.sock"));
+    const pidFile = join(sb.dir, "tty.pid");
+    try {
+      const r = execIn(["--tty", "--detach", "--console-socket", socket.path, "--pid-file", pidFile, "-u", "1000", running.id, "sh"]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      const master = socket.receiveMaster();
+      const out = converse(master, "tty; stat -c %u $(tty); echo $((6*7)); exit 3\n");
+      closeSync(master);
+      expect(out).toContain("/dev/pts/0\r\n1000\r\n42\r\n");
+      expect(await waitExit(Number(readFileSync(pidFile, "utf8")))).toBe(3);
+    } finally {
+      socket.close();
+    }
+  });
+
+  test("--tty in the foreground relays the runtime's own stdio (CRI-O's streaming exec)", async () => {
+    const proc = Bun.spawn([BIN, "--root", sb.root, "exec", "-t", running.id, "sh"], { env: sb.env(), stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    proc.stdin.write("tty; echo fg-$((6*7)); exit 4\n");
+    await proc.stdin.flush();
+    expect(await proc.exited).toBe(4);
+    const out = await new Response(proc.stdout).text();
+    expect(out).toContain("/dev/pts/0\r\nfg-42\r\n");
+  });
+
+  test("runc's checks of --tty, --detach and --console-socket", () => {
+    expect(execIn(["-t", "-d", running.id, "sh"]).stderr).toContain("cannot allocate tty if runc will detach without setting console socket");
+    expect(execIn(["--console-socket", "/x", running.id, "sh"]).stderr).toContain("cannot use console socket if runc will not detach or allocate tty");
+    expect(execIn(["-t", "-d", "--console-socket", join(sb.dir, "nobody-listens"), running.id, "sh"]).stderr).toContain("failed to connect to console socket");
+  });
+});
+
 describe("exec: container states (runc's rules)", () => {
   test("a created container takes an exec, inside its namespaces", () => {
     const c = container(() => {}, false);
@@ -241,9 +284,9 @@ describe("exec: container states (runc's rules)", () => {
     }
   });
 
-  test("unknown container, --tty and --apparmor are refused clearly", () => {
+  test("unknown container, --pidfd-socket and --apparmor are refused clearly", () => {
     expect(execIn(["nope", "true"]).stderr).toBe("container nope does not exist\n");
-    expect(execIn(["-t", running.id, "sh"]).stderr).toContain("--tty: a terminal for exec is not supported yet");
+    expect(execIn(["--pidfd-socket", "/x", running.id, "sh"]).stderr).toContain("--pidfd-socket is not supported yet");
     expect(execIn(["--apparmor", "x", running.id, "sh"]).stderr).toContain("--apparmor: AppArmor is not enabled on this host");
   });
 });

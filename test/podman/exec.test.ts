@@ -31,6 +31,12 @@ describe("podman exec --runtime dist/crio-lxc", () => {
     expect(podman.run(["exec", name, "/etc/passwd"]).code).toBe(126);
   });
 
+  test("-t: a terminal through conmon's console socket", () => {
+    const r = podman.run(["exec", "-t", name, "tty"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("/dev/pts/0\r\n");
+  });
+
   test("-d: runs in the background", async () => {
     expect(podman.run(["exec", "-d", name, "sh", "-c", "sleep 0.2; touch /tmp/detached-done"]).code).toBe(0);
     await Bun.sleep(600);

@@ -108,8 +108,13 @@ describe("exec with a command: config.json's process, flags laid over it", () =>
     expect(plan(["c1", "x"], ctx).rlimits).toEqual([{ resource: 4, soft: 0n, hard: (1n << 64n) - 1n }, { resource: 7, soft: 1024n, hard: 4096n }]);
   });
 
+  test("a terminal only with --tty (the config's process.terminal is not inherited, as in runc)", () => {
+    const terminalConfig = context({ spec: spec((s) => { s.process.terminal = true; s.process.consoleSize = { height: 24, width: 80 }; }) });
+    expect(plan(["c1", "sh"], terminalConfig).terminal).toBe(false);
+    expect(plan(["-t", "c1", "sh"], terminalConfig)).toMatchObject({ terminal: true, consoleSize: { height: 24, width: 80 } });
+  });
+
   test("refusals name the flag", () => {
-    expect(errorOf(() => plan(["-t", "c1", "sh"]))).toBe("crio-lxc exec: --tty: a terminal for exec is not supported yet by crio-lxc");
     expect(errorOf(() => plan(["--process-label", "x", "c1", "sh"]))).toBe("crio-lxc exec: --process-label: SELinux is not supported by crio-lxc");
     expect(errorOf(() => plan(["--apparmor", "p", "c1", "sh"]))).toContain("crio-lxc exec: --apparmor: AppArmor is not enabled on this host");
   });
@@ -162,8 +167,6 @@ describe("exec --process FILE", () => {
     expect(errorOf(() => plan(["-p", ambient, "c1"]))).toBe(`${ambient}: capabilities.ambient: CAP_KILL must be in both the permitted and the inheritable set`);
     const effective = processFile({ ...minimal, capabilities: { effective: ["CAP_KILL"] } });
     expect(errorOf(() => plan(["-p", effective, "c1"]))).toBe(`${effective}: capabilities.effective: CAP_KILL not in the permitted set`);
-    const terminal = processFile({ ...minimal, terminal: true });
-    expect(errorOf(() => plan(["-p", terminal, "c1"]))).toBe(`${terminal}: terminal: a terminal for exec is not supported yet by crio-lxc`);
     const scheduler = processFile({ ...minimal, scheduler: { policy: "SCHED_OTHER" } });
     expect(errorOf(() => plan(["-p", scheduler, "c1"]))).toBe(`${scheduler}: scheduler: not supported yet by crio-lxc`);
     const rlimit = processFile({ ...minimal, rlimits: [{ type: "RLIMIT_BOGUS", soft: 1, hard: 1 }] });
