@@ -3,6 +3,7 @@
 import { existsSync, fstatSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { cgroupPath } from "../cgroup";
+import { resolveInRoot } from "../runtime/rootfs";
 import { ExecError } from "./errors";
 
 const NAMESPACE_FLAGS: Record<string, number> = {
@@ -55,10 +56,10 @@ export function isFrozen(cgroupDir: string): boolean {
   }
 }
 
-/** HOME of `uid` in the container's /etc/passwd, seen through init's root. */
+/** HOME of `uid` in the container's /etc/passwd, seen through init's root (symlinks kept inside it). */
 export function homeInContainer(initPid: number, uid: number): string | undefined {
   try {
-    const passwd = readFileSync(`/proc/${initPid}/root/etc/passwd`, "utf8");
+    const passwd = readFileSync(resolveInRoot(`/proc/${initPid}/root`, "/etc/passwd"), "utf8");
     for (const line of passwd.split("\n")) {
       const fields = line.split(":");
       if (fields.length >= 7 && fields[2] === String(uid)) return fields[5];

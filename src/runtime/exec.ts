@@ -56,6 +56,9 @@ export async function execInContainer(ctx: RuntimeContext, opts: ExecOptions): P
   let pid: number;
   try {
     pid = startProcess(plan, { cgroupProcs, init, preserveFds: opts.preserveFds, consoleFd: pty?.theirs, file: exec.file });
+  } catch (err) {
+    if (pty?.ours !== undefined) closeSync(pty.ours);
+    throw err;
   } finally {
     if (pty) closeSync(pty.theirs);
   }
@@ -97,10 +100,8 @@ interface StartInputs { cgroupProcs: string; init: ProcessRef; preserveFds: numb
 /** Forks the helper; returns the pid of the process once it has exec'd. */
 function startProcess(plan: ExecPlan, inputs: StartInputs): number {
   const initPid = inputs.init.pid;
-  const pidfd = pidfdOpen(initPid);
+  const pidfd = openInit(inputs.init);
   try {
-    // The pidfd pins init: make sure it is still the process we recorded.
-    if (!isAlive(inputs.init)) throw new ExecError("cannot exec in a stopped container");
     const namespaces = namespacesToJoin(initPid);
     const report = cloexecPipe();
     const memory = marshalPlan(plan, {
@@ -117,6 +118,19 @@ function startProcess(plan: ExecPlan, inputs: StartInputs): number {
   } finally {
     closeSync(pidfd);
   }
+}
+
+/** A pidfd of init, which pins it: then it must still be the process we recorded. */
+function openInit(init: ProcessRef): number {
+  let pidfd: number;
+  try {
+    pidfd = pidfdOpen(init.pid);
+  } catch {
+    throw new ExecError("cannot exec in a stopped container");
+  }
+  if (isAlive(init)) return pidfd;
+  closeSync(pidfd);
+  throw new ExecError("cannot exec in a stopped container");
 }
 
 /** runc's checks of --tty, --detach and --console-socket. */

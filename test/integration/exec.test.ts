@@ -177,6 +177,18 @@ describe("exec: exit codes and waiting", () => {
     });
   }
 
+  test("20 foreground and 20 detached execs in a row each deliver the status", async () => {
+    const codes = Array.from({ length: 20 }, () => execIn([running.id, "sh", "-c", "exit 7"]).code);
+    expect(codes).toEqual(Array(20).fill(7));
+    const pidFile = join(sb.dir, "loop.pid");
+    const detached: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      expect(execIn(["-d", "--pid-file", pidFile, running.id, "sh", "-c", `exit ${i}`]).code).toBe(0);
+      detached.push(await waitExit(Number(readFileSync(pidFile, "utf8"))));
+    }
+    expect(detached).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
   test("a missing program: 127 with runc's wording; not executable: 126", () => {
     const missing = execIn([running.id, "no-such-program"]);
     expect(missing.code).toBe(127);
