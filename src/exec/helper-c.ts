@@ -251,10 +251,13 @@ static void pass_fds(u64 *plan)
 			fail(plan, ST_FDS, errno, (int)fd, 1);
 }
 
+/* plan[S_SECCOMP]: NULL-terminated struct sock_fprog *[], oldest filter first. */
 static void set_seccomp(u64 *plan)
 {
-	if (plan[S_SECCOMP])
-		TRY(ST_SECCOMP, prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, plan[S_SECCOMP], 0, 0));
+	u64 *filters = (u64 *)plan[S_SECCOMP];
+	for (int i = 0; filters && filters[i]; i++)
+		if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, filters[i], 0, 0) < 0)
+			fail(plan, ST_SECCOMP, errno, i, 1);
 }
 
 /* execvpe's search, with Go's LookPath outcome (runc's): anything not runnable in $PATH is "not found". */

@@ -22,7 +22,7 @@ const SYMBOLS = {
   crio_lxc_make_raw: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   crio_lxc_restore_termios: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   crio_lxc_copy_winsize: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
-  crio_lxc_copy_seccomp_filter: { args: [FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+  crio_lxc_copy_seccomp_filters: { args: [FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
 } as const;
 
 type Helper = { [name in keyof typeof SYMBOLS]: (...args: unknown[]) => number };

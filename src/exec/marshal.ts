@@ -72,14 +72,14 @@ export interface HelperInputs {
   capLast: number;
   /** Where the process sends its pty master; -1 without a terminal. */
   consoleFd: number;
-  /** Classic BPF (struct sock_filter[]) to install before execve. */
-  seccompFilter?: Buffer;
+  /** Classic BPF programs (struct sock_filter[]) to install before execve, in order. */
+  seccompFilters: Buffer[];
 }
 
 function estimateSize(plan: ExecPlan, inputs: HelperInputs): number {
   const strings = [...plan.args, ...plan.env, ...(plan.searchDirs ?? []), plan.cwd, plan.apparmor ?? "", inputs.cgroupProcs];
   const text = strings.reduce((n, s) => n + Buffer.byteLength(s) + 16, 0);
-  return 8 * SLOT_COUNT + text + 4 * plan.groups.length + 24 * plan.rlimits.length + (inputs.seccompFilter?.length ?? 0) + 256;
+  return 8 * SLOT_COUNT + text + 4 * plan.groups.length + 24 * plan.rlimits.length + inputs.seccompFilters.reduce((n, f) => n + f.length + 24, 0) + 256;
 }
 
 export function marshalPlan(plan: ExecPlan, inputs: HelperInputs): Buffer {
@@ -120,7 +120,7 @@ export function marshalPlan(plan: ExecPlan, inputs: HelperInputs): Buffer {
   set(SLOT.STDIO_CHOWN, inputs.stdioChown);
   set(SLOT.CONSOLE_SOCKET, inputs.consoleFd);
   set(SLOT.PERSONALITY, plan.personality ?? -1);
-  if (inputs.seccompFilter) set(SLOT.SECCOMP, mem.sockFprog(inputs.seccompFilter));
+  if (inputs.seccompFilters.length) set(SLOT.SECCOMP, mem.u64s([...inputs.seccompFilters.map((f) => mem.sockFprog(f)), 0n]));
   if (plan.consoleSize) {
     set(SLOT.CONSOLE_ROWS, plan.consoleSize.height);
     set(SLOT.CONSOLE_COLS, plan.consoleSize.width);

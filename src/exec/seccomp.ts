@@ -1,9 +1,11 @@
-// The container's seccomp filter for an exec'd process. liblxc built it from
-// the profile at create and loaded it into init; rather than build it again
-// (and risk a filter that differs from liblxc's), the runtime copies init's
-// classic BPF with PTRACE_SECCOMP_GET_FILTER and the process installs it
-// right before execve. That needs ptrace (not Yama ptrace_scope=3), a kernel
-// with CONFIG_CHECKPOINT_RESTORE, and a runtime that is not itself confined.
+// The container's seccomp filters for an exec'd process. liblxc built one
+// from the profile at create and loaded it into init; rather than build it
+// again (and risk a filter that differs from liblxc's), the runtime copies
+// init's classic BPF with PTRACE_SECCOMP_GET_FILTER, all of init's filters
+// (whatever confined the runtime that created it included), and the process
+// installs them, oldest first, right before execve. That needs ptrace (not
+// Yama ptrace_scope=3), a kernel with CONFIG_CHECKPOINT_RESTORE, and a
+// runtime that is not itself confined.
 import { ptr } from "bun:ffi";
 import { readFileSync } from "node:fs";
 import { getSystemErrorMessage } from "node:util";
@@ -11,8 +13,8 @@ import { parseSeccompStatus } from "../runtime/seccomp";
 import { ExecError } from "./errors";
 import { loadHelper } from "./helper";
 
-/** BPF_MAXINSNS; each sock_filter is 8 bytes. */
-const MAX_INSTRUCTIONS = 4096;
+/** The kernel's limit for all filters of a process together (MAX_INSNS_PER_PATH); each sock_filter is 8 bytes. */
+const MAX_INSTRUCTIONS = 32768;
 const ESRCH = 3;
 
 function seccompStatus(pid: number | "self") {
@@ -20,20 +22,22 @@ function seccompStatus(pid: number | "self") {
 }
 
 /**
- * liblxc's filter is the first init got beyond what the runtime itself runs
- * under (none: reading filters needs an unconfined tracer); filters init may
- * have added later are newer and left out.
+ * init's filters, oldest first, or [] when it has none (the container was
+ * created with CRIO_LXC_SECCOMP=false): the process gets what init got,
+ * whatever the switch says now.
  */
-export function copyContainerFilter(initPid: number): Buffer {
+export function containerFilters(initPid: number): Buffer[] {
   const init = seccompStatus(initPid);
   const ours = seccompStatus("self");
-  const fail = (why: string) => new ExecError(`exec failed: applying linux.seccomp: ${why}; set CRIO_LXC_SECCOMP=false to run without seccomp`);
-  if (init.filters === undefined) throw fail("copying the container's filter needs Seccomp_filters in /proc/<pid>/status (kernel ≥ 5.9)");
+  const fail = (why: string) => new ExecError(`exec failed: applying the container's seccomp filter: ${why}`);
+  if (init.mode !== 2) return [];
   if (ours.mode !== 0) throw fail("crio-lxc runs under a seccomp filter itself, so the kernel won't let it read the container's");
-  if (init.filters < 1) throw fail(`the container's init ${initPid} has no seccomp filter (was it created with CRIO_LXC_SECCOMP=false?)`);
+  if (init.filters === undefined) throw fail("copying it needs Seccomp_filters in /proc/<pid>/status (kernel ≥ 5.9)");
   const buf = Buffer.alloc(8 * MAX_INSTRUCTIONS);
-  const count = loadHelper().crio_lxc_copy_seccomp_filter(initPid, init.filters - 1, ptr(buf), MAX_INSTRUCTIONS);
-  if (count === -ESRCH) throw new ExecError("cannot exec in a stopped container");
-  if (count < 0) throw fail(`reading the filter of the container's init ${initPid} (PTRACE_SECCOMP_GET_FILTER): ${getSystemErrorMessage(count)}`);
-  return buf.subarray(0, 8 * count);
+  const counts = new Int32Array(init.filters);
+  const total = loadHelper().crio_lxc_copy_seccomp_filters(initPid, init.filters, ptr(buf), MAX_INSTRUCTIONS, ptr(counts));
+  if (total === -ESRCH) throw new ExecError("cannot exec in a stopped container");
+  if (total < 0) throw fail(`reading it from the container's init ${initPid} (PTRACE_SECCOMP_GET_FILTER): ${getSystemErrorMessage(total)}`);
+  let offset = 0;
+  return [...counts].map((count) => buf.subarray(8 * offset, 8 * (offset += count)));
 }

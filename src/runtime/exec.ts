@@ -23,7 +23,7 @@ import { marshalPlan } from "../exec/marshal";
 import type { ExecOptions } from "../exec/options";
 import { type ExecPlan, planExec } from "../exec/plan";
 import { execProcess } from "../exec/process";
-import { copyContainerFilter } from "../exec/seccomp";
+import { containerFilters } from "../exec/seccomp";
 import { parseSpec, readJsonFile } from "../spec/schema";
 import { type ContainerRecord, type ProcessRef, isAlive, statusOf, validateId } from "../state";
 import { pidfdOpen, pidfdSendSignal, pollReadable, waitpid, WNOHANG } from "../sys";
@@ -53,11 +53,11 @@ export async function execInContainer(ctx: RuntimeContext, opts: ExecOptions): P
   checkPreservedFds(opts.preserveFds);
 
   checkTerminal(opts, plan.terminal);
-  const seccompFilter = spec.linux?.seccomp && ctx.settings.seccomp ? copyContainerFilter(init.pid) : undefined;
+  const seccompFilters = spec.linux?.seccomp ? containerFilters(init.pid) : [];
   const pty = plan.terminal ? consoleEnds(opts) : undefined;
   let pid: number;
   try {
-    pid = startProcess(plan, { cgroupProcs, init, preserveFds: opts.preserveFds, consoleFd: pty?.theirs, seccompFilter, file: exec.file });
+    pid = startProcess(plan, { cgroupProcs, init, preserveFds: opts.preserveFds, consoleFd: pty?.theirs, seccompFilters, file: exec.file });
   } catch (err) {
     if (pty?.ours !== undefined) closeSync(pty.ours);
     throw err;
@@ -102,7 +102,7 @@ interface StartInputs {
   init: ProcessRef;
   preserveFds: number;
   consoleFd?: number;
-  seccompFilter?: Buffer;
+  seccompFilters: Buffer[];
   file: string;
 }
 
@@ -115,7 +115,7 @@ function startProcess(plan: ExecPlan, inputs: StartInputs): number {
     const report = cloexecPipe();
     const memory = marshalPlan(plan, {
       reportFd: report[1], pidfd, nsFlags: namespaces.flags, cgroupProcs: inputs.cgroupProcs,
-      preserveFds: inputs.preserveFds, capLast: lastCapability(), consoleFd: inputs.consoleFd ?? -1, seccompFilter: inputs.seccompFilter,
+      preserveFds: inputs.preserveFds, capLast: lastCapability(), consoleFd: inputs.consoleFd ?? -1, seccompFilters: inputs.seccompFilters,
       // With a terminal, runc chowns the pty it made; else the caller's stdio.
       stdioChown: plan.terminal ? 0b111 : stdioToChown(plan.uid),
     });

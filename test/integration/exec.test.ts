@@ -24,10 +24,14 @@ const newId = () => `ex-${process.pid}-${++seq}`;
 const cgroupOf = (id: string) => `crio-lxc-test/${id}`;
 
 const CAPS = ["CAP_CHOWN", "CAP_KILL", "CAP_SETUID", "CAP_SETGID"];
+/** Runs a command under an allow-everything seccomp filter, as a confined service would. */
+const UNDER_SECCOMP = [process.execPath, join(import.meta.dir, "../support/under-seccomp.ts")];
 type Spec = Record<string, any>;
 
-/** A running (or with start=false, created) busybox container; returns init's pid. */
-function container(patch: (spec: Spec) => void = () => {}, start = true) {
+interface ContainerOptions { start?: boolean; env?: Record<string, string>; wrapper?: string[] }
+
+/** A running (or with start: false, created) busybox container; returns init's pid. */
+function container(patch: (spec: Spec) => void = () => {}, opts: ContainerOptions = {}) {
   const id = newId();
   const spec: Spec = busyboxSpec({ args: ["sleep", "300"], cgroupsPath: `/${cgroupOf(id)}` });
   spec.process.capabilities = { bounding: CAPS, effective: CAPS, permitted: CAPS };
@@ -35,24 +39,26 @@ function container(patch: (spec: Spec) => void = () => {}, start = true) {
   spec.process.user.umask = 0o27;
   patch(spec);
   const pidFile = join(sb.dir, `${id}.pid`);
-  const out = openSync(join(sb.dir, `${id}.out`), "w");
-  const r = sb.run(["create", "--bundle", sb.bundle(spec), "--pid-file", pidFile, id], { stdout: out });
+  const outFile = join(sb.dir, `${id}.out`);
+  const out = openSync(outFile, "w");
+  const create = [...(opts.wrapper ?? []), BIN, "--root", sb.root, "create", "--bundle", sb.bundle(spec), "--pid-file", pidFile, id];
+  const code = Bun.spawnSync(create, { env: sb.env(opts.env), stdout: out, stderr: out }).exitCode;
   closeSync(out);
-  if (r.code !== 0) throw new Error(`create failed: ${readFileSync(join(sb.dir, `${id}.out`), "utf8")}`);
-  if (start) expect(sb.run(["start", id]).code).toBe(0);
+  if (code !== 0) throw new Error(`create failed: ${readFileSync(outFile, "utf8")}`);
+  if (opts.start !== false) expect(sb.run(["start", id]).code).toBe(0);
   return { id, pid: Number(readFileSync(pidFile, "utf8")) };
 }
 
 interface ExecResult { code: number | null; stdout: string; stderr: string }
 
 /** Runs `crio-lxc [globals] exec ARGS` with its own stdout/stderr in files, and `fds` as fds 3, 4, … */
-function execIn(args: string[], opts: { fds?: number[]; globals?: string[]; env?: Record<string, string> } = {}): ExecResult {
+function execIn(args: string[], opts: { fds?: number[]; globals?: string[]; env?: Record<string, string>; wrapper?: string[] } = {}): ExecResult {
   const outFile = join(sb.dir, "exec.stdout");
   const errFile = join(sb.dir, "exec.stderr");
   const out = openSync(outFile, "w");
   const err = openSync(errFile, "w");
   try {
-    const proc = Bun.spawnSync([BIN, "--root", sb.root, ...(opts.globals ?? []), "exec", ...args], {
+    const proc = Bun.spawnSync([...(opts.wrapper ?? []), BIN, "--root", sb.root, ...(opts.globals ?? []), "exec", ...args], {
       env: sb.env(opts.env), stdio: ["ignore", out, err, ...(opts.fds ?? [])],
     });
     return { code: proc.exitCode, stdout: readFileSync(outFile, "utf8"), stderr: readFileSync(errFile, "utf8") };
@@ -203,11 +209,35 @@ describe("exec: seccomp and personality", () => {
     expect(r.stderr).toContain("mkdir: can't create directory '/tmp/x': Function not implemented");
     // Also as a non-root user with no_new_privs (the filter then goes on after the ids and caps are set).
     expect(execIn(["-u", "1000", "--no-new-privs", c.id, "mkdir", "/tmp/z"]).stderr).toContain("Function not implemented");
+    // init was stopped only for a moment, and is not left traced.
+    const stat = readFileSync(`/proc/${c.pid}/stat`, "utf8");
+    expect(stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3)).toBe("S");
+    expect(statusField(readFileSync(`/proc/${c.pid}/status`, "utf8"), "TracerPid")).toBe("0");
+    const confined = execIn([c.id, "true"], { wrapper: UNDER_SECCOMP });
+    expect(confined.code).toBe(255);
+    expect(confined.stderr).toContain("crio-lxc runs under a seccomp filter itself");
+    // The process gets what init got: the switch matters when the container is created.
+    expect(execIn([c.id, "grep", "^Seccomp:", "/proc/self/status"], { env: { CRIO_LXC_SECCOMP: "false" } }).stdout).toBe("Seccomp:\t2\n");
     sb.run(["delete", "--force", c.id]);
   });
 
-  test("without linux.seccomp, or with CRIO_LXC_SECCOMP=false, there is no filter", () => {
+  test("created by a confined runtime, init has two filters: the process gets both, oldest first", () => {
+    const c = container((spec) => {
+      spec.linux.seccomp = { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO" }] };
+    }, { wrapper: UNDER_SECCOMP });
+    const r = execIn([c.id, "sh", "-c", "grep ^Seccomp_filters /proc/self/status; mkdir /tmp/x"]);
+    expect(r.stdout).toBe("Seccomp_filters:\t2\n");
+    expect(r.stderr).toContain("Operation not permitted");
+    sb.run(["delete", "--force", c.id]);
+  });
+
+  test("without linux.seccomp, or created with CRIO_LXC_SECCOMP=false, there is no filter", () => {
     expect(statusField(execIn([running.id, "cat", "/proc/self/status"]).stdout, "Seccomp")).toBe("0");
+    const c = container((spec) => {
+      spec.linux.seccomp = { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO" }] };
+    }, { env: { CRIO_LXC_SECCOMP: "false" } });
+    expect(execIn([c.id, "grep", "^Seccomp:", "/proc/self/status"]).stdout).toBe("Seccomp:\t0\n");
+    sb.run(["delete", "--force", c.id]);
   });
 
   test("linux.personality LINUX32: uname -m says so in exec'd processes too", () => {
@@ -310,7 +340,7 @@ describe("exec: terminals", () => {
 
 describe("exec: container states (runc's rules)", () => {
   test("a created container takes an exec, inside its namespaces", () => {
-    const c = container(() => {}, false);
+    const c = container(() => {}, { start: false });
     const r = execIn([c.id, "sh", "-c", "echo $$; readlink /proc/self/ns/pid"]);
     expect(r.code).toBe(0);
     expect(r.stdout.split("\n")[1]).toBe(readlinkSync(`/proc/${c.pid}/ns/pid`));
