@@ -152,3 +152,11 @@ export function parentPid(pid: number): number | undefined {
 export function writeOut(fd: 1 | 2, text: string): void {
   require("node:fs").writeSync(fd, text);
 }
+
+export function hostHasAppArmor(): boolean {
+  try {
+    return require("node:fs").readFileSync("/sys/module/apparmor/parameters/enabled", "utf8").trim() === "Y";
+  } catch {
+    return false;
+  }
+}

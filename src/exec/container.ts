@@ -93,14 +93,6 @@ export function callerNofile(): { soft: bigint; hard: bigint } | undefined {
   return { soft: caller.soft < hard ? caller.soft : hard, hard };
 }
 
-export function hostHasAppArmor(): boolean {
-  try {
-    return readFileSync("/sys/module/apparmor/parameters/enabled", "utf8").trim() === "Y";
-  } catch {
-    return false;
-  }
-}
-
 const DEV_NULL_RDEV = (1 << 8) | 3;
 
 /** Which of fds 0–2 runc would chown to the process's user: not /dev/null, not already theirs. */

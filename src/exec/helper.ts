@@ -2,7 +2,7 @@
 // exec'd, or the stage that failed.
 import { FFIType, ptr } from "bun:ffi";
 import { closeSync, readSync } from "node:fs";
-import { compileC } from "../lxc/compile";
+import { compileC } from "../native/cc";
 import { waitpid } from "../sys";
 import { RUNTIME_TTY_C } from "./console-c";
 import { MSG_FAIL, MSG_PID, MSG_SIZE, STAGE, helperSource } from "./helper-c";

@@ -3,7 +3,7 @@
 // refused here, before anything is forked, naming the file and JSON path (or
 // the flag) at fault. Pure apart from what PlanContext supplies.
 import { SpecError, formatJsonPath, type JsonPathSegment } from "../spec/errors";
-import type { Process, Spec } from "../spec/schema";
+import type { Spec } from "../spec/schema";
 import { CAPABILITY_SETS, type CapabilityMasks, capabilityNumber, maskOf, namesOf } from "./capabilities";
 import { ExecError } from "./errors";
 import type { ExecProcess } from "./process";

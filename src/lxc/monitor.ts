@@ -7,7 +7,7 @@
 // signal state Bun changed, calls lxc_container->start() in the foreground and
 // never returns to JavaScript. It becomes the monitor: the parent of init.
 import { FFIType, ptr } from "bun:ffi";
-import { compileC } from "./compile";
+import { compileC } from "../native/cc";
 import type { Container } from "./liblxc";
 
 const MONITOR_C = `

@@ -1,8 +1,8 @@
 // create: translate the bundle, fork the liblxc monitor, and return once the
 // container is fully set up and held at the start-host hook, with the future
 // init's pid in the pid-file.
-import { chmodSync, chownSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { chmodSync, chownSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { resolveCgroupDir, requireUnifiedHierarchy } from "../cgroup";
 import { liblxc } from "../lxc/liblxc";
 import { forkMonitor, type MonitorJoin } from "../lxc/monitor";
@@ -17,6 +17,8 @@ import { CreatePhase } from "./create-phase";
 import { makeFifos, openReady, startHostHook, waitReady, type ReadyResult } from "./hold";
 import { runHooksWarnOnFailure } from "./oci-hooks";
 import { checkExecutable, resolveInRoot } from "./rootfs";
+import { writePidFile } from "./pid-file";
+import { hostHasAppArmor } from "../sys";
 import { requireSeccompLoaded } from "./seccomp";
 import { checkTerminalRequest, sendConsole } from "./terminal";
 import { teardown } from "./teardown";
@@ -131,14 +133,6 @@ function setupErrors(stateDir: string): string {
 /** /proc and /sys show the same kernel inside the container as on the host. */
 const kernelPath = (path: string) => /^\/(proc|sys)\//.test(path);
 
-function hostHasAppArmor(): boolean {
-  try {
-    return readFileSync("/sys/module/apparmor/parameters/enabled", "utf8").trim() === "Y";
-  } catch {
-    return false;
-  }
-}
-
 /** Opens the namespaces the monitor joins; the caller closes the fds once the monitor is forked. */
 function openJoins(joins: NamespaceJoin[]): MonitorJoin[] {
   const opened: MonitorJoin[] = [];
@@ -229,10 +223,3 @@ function lxcErrors(file: string, offset: number): string {
   }
 }
 
-/** Like runc: written to a temp file and renamed, so readers never see a partial pid. */
-function writePidFile(path: string, pid: number) {
-  const file = isAbsolute(path) ? path : resolve(path);
-  const tmp = join(dirname(file), `.${process.pid}.pid.tmp`);
-  writeFileSync(tmp, String(pid));
-  renameSync(tmp, file);
-}

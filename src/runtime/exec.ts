@@ -13,8 +13,9 @@ import { constants } from "node:os";
 import { cgroupPath } from "../cgroup";
 import { lastCapability } from "../exec/capabilities";
 import {
-  callerNofile, checkPreservedFds, execCgroupDir, homeInContainer, hostHasAppArmor, isFrozen, namespacesToJoin, stdioToChown,
+  callerNofile, checkPreservedFds, execCgroupDir, homeInContainer, isFrozen, namespacesToJoin, stdioToChown,
 } from "../exec/container";
+import { hostHasAppArmor } from "../sys";
 import { ExecError } from "../exec/errors";
 import { failureError } from "../exec/failure";
 import { cloexecPipe, runHelper } from "../exec/helper";

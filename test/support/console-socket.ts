@@ -3,7 +3,7 @@
 import { FFIType } from "bun:ffi";
 import { closeSync, readSync, writeSync } from "node:fs";
 import { loadHelper } from "../../src/exec/helper";
-import { compileC } from "../../src/lxc/compile";
+import { compileC } from "../../src/native/cc";
 import { pollReadable } from "../../src/sys";
 
 const LISTEN_C = String.raw`
