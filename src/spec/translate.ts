@@ -42,6 +42,8 @@ export interface TranslateContext {
   /** Operator switches: when one is off the matching spec fields are skipped, with a note. */
   features: FeatureSwitches;
   hostHasAppArmor: boolean;
+  /** io.bfq.weight exists on this host: blkio weights go there, as runc does (default: io.weight). */
+  bfq?: boolean;
   /** How to tell a bind source's kind; defaults to stat(2) via statBindSource. Inject for tests. */
   bindSourceKind?: (hostPath: string) => BindSourceKind;
   /** Kind of a masked path as the container will see it; without it both mask entries are emitted. */
@@ -134,7 +136,7 @@ export function translate(spec: Spec, ctx: TranslateContext): { items: ConfigIte
   translateCapabilities(process, ctx.features, out);
   translateSeccomp(spec, ctx.features, out);
   translateSysctls(spec, plan, [...paths.readonly, ...paths.masked], out);
-  translateResources(spec.linux?.resources, ctx.features, out);
+  translateResources(spec.linux?.resources, ctx.features, out, { bfq: ctx.bfq ?? false });
   translateMounts(spec, { bundle: ctx.bundle, bindSourceKind: ctx.bindSourceKind ?? statBindSource }, out);
   translateProtectedPaths(paths, out, ctx.maskedPathKind);
   out.finishHooks(ctx.stateDir);
