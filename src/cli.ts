@@ -33,6 +33,11 @@ const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
   state: () => import("./commands/state").then((m) => m.default),
   kill: () => import("./commands/kill").then((m) => m.default),
   delete: () => import("./commands/delete").then((m) => m.default),
+  pause: () => import("./commands/pause").then((m) => m.default),
+  resume: () => import("./commands/resume").then((m) => m.default),
+  update: () => import("./commands/update").then((m) => m.default),
+  events: () => import("./commands/events").then((m) => m.default),
+  ps: () => import("./commands/ps").then((m) => m.default),
 };
 
 export const mainCommand: CommandDef<typeof globalArgs> = {

@@ -3,7 +3,7 @@
 // init's pid in the pid-file.
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { resolveCgroupDir, requireUnifiedHierarchy } from "../cgroup";
+import { requireUnifiedHierarchy } from "../cgroup";
 import { liblxc } from "../lxc/liblxc";
 import { forkMonitor } from "../lxc/monitor";
 import { loadSpec, type Spec } from "../spec/schema";
@@ -13,6 +13,7 @@ import { pidfdOpen } from "../sys";
 import { RuntimeError, type RuntimeContext } from "./context";
 import { runCreateHook } from "./create-hook";
 import { makeFifos, openReady, startHostHook, waitReady } from "./hold";
+import { planPlacement, prepareCgroups } from "./placement";
 import { checkExecutable, resolveInRoot } from "./rootfs";
 import { teardown } from "./teardown";
 
@@ -36,8 +37,8 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   const args = spec.process?.args ?? [];
   const rootfs = resolve(bundle, spec.root?.path ?? "rootfs");
   checkExecutable(rootfs, args[0]!, spec.process?.env ?? [], spec.process?.cwd ?? "/");
-  const cgroupDir = resolveCgroupDir(spec.linux?.cgroupsPath, id, ctx.systemdCgroup);
-  const monitorCgroupDir = `${ctx.settings.monitorCgroup}/${id}`;
+  const placement = planPlacement(ctx, spec, id);
+  const { cgroupDir, monitorCgroupDir } = placement;
 
   const stateDir = ctx.store.createDir(id);
   const record: ContainerRecord = {
@@ -50,12 +51,13 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   try {
     makeFifos(stateDir);
     ctx.store.save(record);
+    prepareCgroups(ctx, id, placement, spec);
     const { items, files, notes } = translate(spec, {
       id, bundle, stateDir,
       startHostHook: startHostHook(stateDir),
       logFile: ctx.settings.logFile,
       containerLogLevel: ctx.settings.containerLogLevel,
-      cgroupDir, monitorCgroupDir,
+      cgroupDir: placement.lxcCgroupDir, monitorCgroupDir: placement.lxcMonitorCgroupDir, bfq: placement.bfq,
       features: ctx.settings,
       hostHasAppArmor: hostHasAppArmor(),
       maskedPathKind: (path) => statBindSource(kernelPath(path) ? path : resolveInRoot(rootfs, path)),
