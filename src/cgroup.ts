@@ -24,14 +24,15 @@ export function requireUnifiedHierarchy(): void {
  * systemd form (`slice:prefix:name`, with --systemd-cgroup) expands the slice
  * the way systemd nests it and puts the container in `prefix-name.scope`.
  */
-export function resolveCgroupDir(cgroupsPath: string | undefined, id: string, systemd: boolean, ownCgroup = selfCgroup()): string {
+export function resolveCgroupDir(cgroupsPath: string | undefined, id: string, systemd: boolean, ownCgroup?: string): string {
   if (systemd) return cgroupsPath ? systemdCgroupDir(cgroupsPath) : `system.slice/crio-lxc-${id}.scope`;
   const path = cgroupsPath || `crio-lxc/${id}`;
   const parts = path.split("/").filter(Boolean);
   if (!parts.length || parts.some((part) => part === ".." || part === ".")) {
     throw new CgroupError(`linux.cgroupsPath: invalid cgroup path ${JSON.stringify(cgroupsPath)}`);
   }
-  return path.startsWith("/") ? parts.join("/") : posix.join(posix.dirname(`/${ownCgroup}`), ...parts).slice(1);
+  if (path.startsWith("/")) return parts.join("/");
+  return posix.join(posix.dirname(`/${ownCgroup ?? selfCgroup()}`), ...parts).slice(1);
 }
 
 /** A process's cgroup v2 path relative to the root, from the "0::" line of /proc/<pid>/cgroup. */

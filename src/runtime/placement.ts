@@ -24,8 +24,8 @@ export interface Placement {
   lxcMonitorCgroupDir: string;
   /** io.bfq.weight exists: blkio weights go there. */
   bfq: boolean;
-  /** The target exists, empty: liblxc insists on making it, so it is removed first. */
-  replaceTarget: boolean;
+  /** Existing empty cgroups in the way: liblxc insists on making both itself, so they are removed first. */
+  leftovers: string[];
 }
 
 /** Resolves and checks the placement; creates nothing. Throws naming the spec field at fault. */
@@ -41,7 +41,10 @@ export function planPlacement(ctx: RuntimeContext, spec: Spec, id: string): Plac
     cgroupDir, monitorCgroupDir, bfq,
     lxcCgroupDir: underBase(base, cgroupDir) ?? refuse(["linux", "cgroupsPath"], outsideBase(base, cgroupDir)),
     lxcMonitorCgroupDir: underBase(base, monitorCgroupDir) ?? fail(`CRIO_LXC_MONITOR_CGROUP: ${outsideBase(base, monitorCgroupDir)}`),
-    replaceTarget: checkTarget(cgroupDir),
+    leftovers: [
+      ...unused(cgroupDir, (why) => refuse(["linux", "cgroupsPath"], why)),
+      ...unused(monitorCgroupDir, (why) => fail(`CRIO_LXC_MONITOR_CGROUP: ${why} (a monitor of another container ${id}?)`)),
+    ],
   };
 }
 
@@ -51,7 +54,7 @@ export function prepareCgroups(ctx: RuntimeContext, id: string, placement: Place
     const made = createParents(dir);
     if (made.length) ctx.log.debug("parent cgroups created", { cgroups: made.join(" ") });
   }
-  if (placement.replaceTarget) rmdirSync(cgroupPath(placement.cgroupDir));
+  for (const dir of placement.leftovers) rmdirSync(cgroupPath(dir));
   saveResources(ctx.store, id, spec.linux?.resources ?? {});
 }
 
@@ -78,13 +81,16 @@ function fail(message: string): never {
   throw new CgroupError(message);
 }
 
-/** An existing target is taken over only when nothing uses it (runc refuses one with processes, too). */
-function checkTarget(dir: string): boolean {
-  if (!existsSync(cgroupPath(dir))) return false;
+/**
+ * An existing cgroup is taken over only when nothing uses it (runc refuses one
+ * with processes, too): [dir] if it is there to be removed, [] if absent.
+ */
+function unused(dir: string, refuseBusy: (why: string) => never): string[] {
+  if (!existsSync(cgroupPath(dir))) return [];
   const procs = cgroupProcs(dir);
-  if (procs.length) refuse(["linux", "cgroupsPath"], `cgroup /${dir} already holds processes (${procs.slice(0, 5).join(", ")})`);
-  if (hasChildCgroups(dir)) refuse(["linux", "cgroupsPath"], `cgroup /${dir} already exists and has child cgroups`);
-  return true;
+  if (procs.length) refuseBusy(`cgroup /${dir} already holds processes (${procs.slice(0, 5).join(", ")})`);
+  if (hasChildCgroups(dir)) refuseBusy(`cgroup /${dir} already exists and has child cgroups`);
+  return [dir];
 }
 
 /** liblxc enables in every parent the controllers of its base cgroup: each setting needs its controller there. */

@@ -123,6 +123,27 @@ describe("placement", () => {
   });
 });
 
+describe("leftover monitor cgroups", () => {
+  test("an empty one of the same id is cleared; one with processes is refused naming CRIO_LXC_MONITOR_CGROUP", async () => {
+    const id = newId();
+    const monitorCgroup = `${TOP}/stale-monitors`;
+    const env = { CRIO_LXC_MONITOR_CGROUP: monitorCgroup };
+    mkdirSync(join(CG, monitorCgroup, id), { recursive: true });
+    const pid = create(id, ["sleep", "30"], { env });
+    expect(sb.run(["delete", "--force", id], { env }).code).toBe(0);
+    expect(await waitExit(pid)).toBe(137);
+    const busy = newId();
+    mkdirSync(join(CG, monitorCgroup, busy));
+    const sleeper = Bun.spawn(["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec sleep 30', join(CG, monitorCgroup, busy)]);
+    while (procs(`${monitorCgroup}/${busy}`).length === 0) await Bun.sleep(5);
+    const r = sb.run(["create", "--bundle", sb.bundle(busyboxSpec({ args: ["true"], cgroupsPath: `/${TOP}/${busy}` })), busy], { env });
+    expect(r.stderr).toContain(`CRIO_LXC_MONITOR_CGROUP: cgroup /${monitorCgroup}/${busy} already holds processes (${sleeper.pid})`);
+    expect(exists(`${TOP}/${busy}`)).toBe(false);
+    sleeper.kill(9);
+    await sleeper.exited;
+  });
+});
+
 describe("pause and resume", () => {
   test("running → paused (frozen) → running; state says so; only a running container can be paused", async () => {
     const id = newId();
