@@ -72,6 +72,20 @@ function rejectUnknownFlags(argv: string[], def: ArgsDef, where: string): void {
   }
 }
 
+/** `--memory-swap -1` → `--memory-swap=-1`: a negative number is a string flag's value, not a flag. */
+function attachNegativeValues(argv: string[], def: ArgsDef): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const flag = /^--([\w-]+)$/.exec(arg)?.[1];
+    const takesValue = flag !== undefined && Object.entries(def).some(([name, d]) =>
+      d.type === "string" && (name === flag || [(d as { alias?: string | string[] }).alias].flat().includes(flag)));
+    if (takesValue && /^-\d/.test(argv[i + 1] ?? "")) out.push(`${arg}=${argv[++i]}`);
+    else out.push(arg);
+  }
+  return out;
+}
+
 function environmentHelp(): string {
   const rows = settingDefinitions.map((d) => `  ${d.env.padEnd(30)} ${d.flag.padEnd(24)} default ${d.default || '""'}\n      ${d.help}`);
   return `\nEnvironment (flag > environment > CRIO_LXC_ENV_FILE, default /etc/default/crio-lxc > default):\n${rows.join("\n")}\n`;
@@ -105,10 +119,11 @@ export async function main(argv: string[]): Promise<number> {
       await printUsage(command);
       return 0;
     }
-    rejectUnknownFlags(subArgv, (command.args ?? {}) as ArgsDef, `crio-lxc ${name}`);
+    const commandArgv = attachNegativeValues(subArgv, (command.args ?? {}) as ArgsDef);
+    rejectUnknownFlags(commandArgv, (command.args ?? {}) as ArgsDef, `crio-lxc ${name}`);
     const ctx = runtimeContext(globals, name);
     log = ctx.log;
-    await runCommand(command, { rawArgs: subArgv, data: ctx });
+    await runCommand(command, { rawArgs: commandArgv, data: ctx });
     return 0;
   } catch (err) {
     const message = (err as Error).message ?? String(err);

@@ -270,6 +270,8 @@ describe("update", () => {
       [["--pids-limit", "10"], "--pids-limit: needs pids.max, which the container's cgroup"],
       [["--memory", "ten"], '--memory: expected a size like 512m, got "ten"'],
       [["--memory-swap", "64m"], "--memory-swap: needs a positive memory.limit"],
+      // -1 is the flag's value, not a flag.
+      [["--memory-swap", "-1"], "--memory-swap: needs memory.swap.max, which the container's cgroup"],
       [["--cpu-rt-period", "1000"], "--cpu-rt-period: cgroup v2 has no realtime"],
       [["--l3-cache-schema", "L3:0=f"], "--l3-cache-schema: Intel RDT is not supported"],
       [["--resources", "x.json", "--memory", "1g"], "--resources can't be combined with --memory"],
