@@ -143,29 +143,39 @@ export function removeCgroup(dir: string, deadline: number): void {
   }
 }
 
-/** Marks a parent cgroup crio-lxc created; see createParents. */
-const CREATED_MARK = "trusted.crio-lxc.created";
+/**
+ * Marks a parent cgroup crio-lxc created; see createParents. A user xattr, which
+ * cgroupfs keeps since Linux 5.7 and which needs no CAP_SYS_ADMIN in the host's
+ * user namespace (as trusted.* would), only write access to the cgroup.
+ */
+const CREATED_MARK = "user.crio-lxc.created";
 
 const ancestors = (dir: string) => dir.split("/").slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join("/"));
 
 /**
  * Creates the missing ancestors of `dir` (not `dir` itself) and marks them, so
  * that whichever delete leaves one empty removes it, but never a parent
- * someone else made. Returns the ones it made.
+ * someone else made. Returns the ones it made, and why one couldn't be marked.
  */
-export function createParents(dir: string): string[] {
+export function createParents(dir: string): { made: string[]; unmarked: string[] } {
   const made: string[] = [];
+  const unmarked: string[] = [];
   for (const parent of ancestors(dir)) {
+    const path = cgroupPath(parent);
     try {
-      mkdirSync(cgroupPath(parent), { mode: 0o755 });
+      mkdirSync(path, { mode: 0o755 });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "EEXIST") continue;
-      throw new CgroupError(`cannot create cgroup ${cgroupPath(parent)}: ${(err as Error).message}`);
+      throw new CgroupError(`cannot create cgroup ${path}: ${(err as Error).message}`);
     }
     made.push(parent);
-    setXattr(cgroupPath(parent), CREATED_MARK, "1");
+    try {
+      setXattr(path, CREATED_MARK, "1");
+    } catch (err) {
+      unmarked.push(`${path}: ${(err as Error).message}`);
+    }
   }
-  return made;
+  return { made, unmarked };
 }
 
 /** Removes the empty ancestors of `dir` that crio-lxc created, deepest first; stops at the first other one. */

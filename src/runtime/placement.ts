@@ -51,8 +51,9 @@ export function planPlacement(ctx: RuntimeContext, spec: Spec, id: string): Plac
 /** Makes the parents (marked as ours), clears an empty target, and keeps the resources for `update`. */
 export function prepareCgroups(ctx: RuntimeContext, id: string, placement: Placement, spec: Spec): void {
   for (const dir of [placement.cgroupDir, placement.monitorCgroupDir]) {
-    const made = createParents(dir);
+    const { made, unmarked } = createParents(dir);
     if (made.length) ctx.log.debug("parent cgroups created", { cgroups: made.join(" ") });
+    for (const why of unmarked) ctx.log.warn(`cannot mark a parent cgroup as made by crio-lxc, so no delete will remove it: ${why}`);
   }
   for (const dir of placement.leftovers) rmdirSync(cgroupPath(dir));
   saveResources(ctx.store, id, spec.linux?.resources ?? {});
