@@ -34,6 +34,11 @@ const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
   kill: () => import("./commands/kill").then((m) => m.default),
   delete: () => import("./commands/delete").then((m) => m.default),
   exec: () => import("./commands/exec").then((m) => m.default),
+  pause: () => import("./commands/pause").then((m) => m.default),
+  resume: () => import("./commands/resume").then((m) => m.default),
+  update: () => import("./commands/update").then((m) => m.default),
+  events: () => import("./commands/events").then((m) => m.default),
+  ps: () => import("./commands/ps").then((m) => m.default),
 };
 
 export const mainCommand: CommandDef<typeof globalArgs> = {
@@ -69,6 +74,20 @@ function rejectUnknownFlags(argv: string[], def: ArgsDef, where: string): void {
   }
 }
 
+/** `--memory-swap -1` → `--memory-swap=-1`: a negative number is a string flag's value, not a flag. */
+function attachNegativeValues(argv: string[], def: ArgsDef): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const flag = /^--([\w-]+)$/.exec(arg)?.[1];
+    const takesValue = flag !== undefined && Object.entries(def).some(([name, d]) =>
+      d.type === "string" && (name === flag || [(d as { alias?: string | string[] }).alias].flat().includes(flag)));
+    if (takesValue && /^-\d/.test(argv[i + 1] ?? "")) out.push(`${arg}=${argv[++i]}`);
+    else out.push(arg);
+  }
+  return out;
+}
+
 function environmentHelp(): string {
   const rows = settingDefinitions.map((d) => `  ${d.env.padEnd(30)} ${d.flag.padEnd(24)} default ${d.default || '""'}\n      ${d.help}`);
   return `\nEnvironment (flag > environment > CRIO_LXC_ENV_FILE, default /etc/default/crio-lxc > default):\n${rows.join("\n")}\n`;
@@ -99,7 +118,9 @@ export async function main(argv: string[]): Promise<number> {
     if (!loadCommand) throw new UsageError(`unknown command ${JSON.stringify(name)} (commands: ${Object.keys(subCommands).join(", ")})`);
     const command = await loadCommand();
     // exec's argv ends with a command that has flags of its own (`exec ID sh -c …`).
-    const ownArgv = subArgv.slice(0, (command as { flagsEnd?: (argv: string[]) => number }).flagsEnd?.(subArgv));
+    const ownEnd = (command as { flagsEnd?: (argv: string[]) => number }).flagsEnd?.(subArgv) ?? subArgv.length;
+    const ownArgv = attachNegativeValues(subArgv.slice(0, ownEnd), (command.args ?? {}) as ArgsDef);
+    const commandArgv = [...ownArgv, ...subArgv.slice(ownEnd)];
     if (ownArgv.includes("--help") || ownArgv.includes("-h")) {
       await printUsage(command);
       return 0;
@@ -107,7 +128,7 @@ export async function main(argv: string[]): Promise<number> {
     rejectUnknownFlags(ownArgv, (command.args ?? {}) as ArgsDef, `crio-lxc ${name}`);
     const ctx = runtimeContext(globals, name);
     log = ctx.log;
-    const { result } = await runCommand(command, { rawArgs: subArgv, data: ctx });
+    const { result } = await runCommand(command, { rawArgs: commandArgv, data: ctx });
     return typeof result === "number" ? result : 0;
   } catch (err) {
     const message = (err as Error).message ?? String(err);

@@ -3,7 +3,7 @@
 // init's pid in the pid-file.
 import { chmodSync, chownSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { resolveCgroupDir, requireUnifiedHierarchy } from "../cgroup";
+import { requireUnifiedHierarchy } from "../cgroup";
 import { liblxc } from "../lxc/liblxc";
 import { forkMonitor, type MonitorJoin } from "../lxc/monitor";
 import { loadSpec, type Spec } from "../spec/schema";
@@ -16,6 +16,7 @@ import { runCreateHook } from "./create-hook";
 import { CreatePhase } from "./create-phase";
 import { makeFifos, openReady, startHostHook, waitReady, type ReadyResult } from "./hold";
 import { runHooksWarnOnFailure } from "./oci-hooks";
+import { planPlacement, prepareCgroups } from "./placement";
 import { checkExecutable, resolveInRoot } from "./rootfs";
 import { writePidFile } from "./pid-file";
 import { hostHasAppArmor } from "../sys";
@@ -44,8 +45,8 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   const args = spec.process?.args ?? [];
   const rootfs = resolve(bundle, spec.root?.path ?? "rootfs");
   checkExecutable(rootfs, args[0]!, spec.process?.env ?? [], spec.process?.cwd ?? "/");
-  const cgroupDir = resolveCgroupDir(spec.linux?.cgroupsPath, id, ctx.systemdCgroup);
-  const monitorCgroupDir = `${ctx.settings.monitorCgroup}/${id}`;
+  const placement = planPlacement(ctx, spec, id);
+  const { cgroupDir, monitorCgroupDir } = placement;
 
   const stateDir = ctx.store.createDir(id);
   const record: ContainerRecord = {
@@ -62,12 +63,13 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     makeFifos(stateDir);
     createPhase = CreatePhase.prepare(record, stateDir);
     ctx.store.save(record);
+    prepareCgroups(ctx, id, placement, spec);
     const { items, files, notes, joins, hookOwner } = translate(spec, {
       id, bundle, stateDir,
       startHostHook: startHostHook(stateDir),
       logFile: ctx.settings.logFile,
       containerLogLevel: ctx.settings.containerLogLevel,
-      cgroupDir, monitorCgroupDir,
+      cgroupDir: placement.lxcCgroupDir, monitorCgroupDir: placement.lxcMonitorCgroupDir, bfq: placement.bfq,
       features: ctx.settings,
       hostHasAppArmor: hostHasAppArmor(),
       maskedPathKind: (path) => statBindSource(kernelPath(path) ? path : resolveInRoot(rootfs, path)),

@@ -19,7 +19,7 @@ export function deleteContainer(ctx: RuntimeContext, id: string, force: boolean)
     return;
   }
   const status = statusOf(record);
-  if (!force && (status === "running" || status === "creating")) {
+  if (!force && status !== "stopped" && status !== "created") {
     throw new RuntimeError(`cannot delete container ${id} that is not stopped: ${status}`);
   }
   const deadline = Date.now() + ctx.settings.deleteTimeout;

@@ -5,7 +5,7 @@
 // init is reparented to the caller's subreaper. To not lose an init that exits
 // the instant it starts, we ptrace it first: it stops at its exec, before any
 // instruction of the user's program, until the monitor is gone.
-import { removeCgroup } from "../cgroup";
+import { removeCgroupAndParents } from "../cgroup";
 import { type ContainerRecord, statusOf } from "../state";
 import * as sys from "../sys";
 import { RuntimeError, type RuntimeContext } from "./context";
@@ -42,7 +42,7 @@ export function startContainer(ctx: RuntimeContext, id: string): void {
   ctx.store.save(record);
   runHooksWarnOnFailure(ctx, record, "poststart", { status: "running", pid: init, deadline });
   try {
-    removeCgroup(record.monitorCgroupDir, Date.now() + 100);
+    removeCgroupAndParents(record.monitorCgroupDir, Date.now() + 100);
   } catch {
     // The killed monitor may not be released yet; delete removes it.
   }

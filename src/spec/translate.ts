@@ -48,6 +48,8 @@ export interface TranslateContext {
   hostHasAppArmor: boolean;
   /** The host's CPU architecture (os.arch(), the default): the ABIs liblxc's seccomp filter covers. */
   hostArch?: string;
+  /** io.bfq.weight exists on this host: blkio weights go there, as runc does (default: io.weight). */
+  bfq?: boolean;
   /** How to tell a bind source's kind; defaults to stat(2) via statBindSource. Inject for tests. */
   bindSourceKind?: (hostPath: string) => BindSourceKind;
   /** Kind of a masked path as the container will see it; without it both mask entries are emitted. */
@@ -138,7 +140,7 @@ export function translate(spec: Spec, ctx: TranslateContext): TranslationResult 
   translateCapabilities(process, ctx.features, out);
   translateSeccomp(spec.linux?.seccomp, { features: ctx.features, stateDir: ctx.stateDir, hostArch: ctx.hostArch ?? arch() }, out);
   translateSysctls(spec, plan, out);
-  translateResources(spec.linux?.resources, ctx.features, out);
+  translateResources(spec.linux?.resources, ctx.features, out, { bfq: ctx.bfq ?? false });
   translateMounts(spec, { bundle: ctx.bundle, bindSourceKind: ctx.bindSourceKind ?? statBindSource }, out);
   translateProtectedPaths(paths, out, ctx.maskedPathKind);
   out.finishHooks(ctx.stateDir);

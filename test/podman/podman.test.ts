@@ -46,4 +46,15 @@ describe("podman --runtime dist/crio-lxc", () => {
     expect(podman(["inspect", "-f", "{{.State.ExitCode}}", name]).stdout.trim()).toBe("137");
     expect(podman(["rm", name]).code).toBe(0);
   });
+
+  test("pause and unpause (the runtime's pause/resume), then rm -f of a paused container", () => {
+    const name = `pp-${process.pid}`;
+    expect(podman(["run", "-d", "--name", name, IMAGE, "sleep", "300"]).code).toBe(0);
+    expect(podman(["pause", name]).code).toBe(0);
+    expect(podman(["inspect", "-f", "{{.State.Status}}", name]).stdout.trim()).toBe("paused");
+    expect(podman(["unpause", name]).code).toBe(0);
+    expect(podman(["inspect", "-f", "{{.State.Status}}", name]).stdout.trim()).toBe("running");
+    expect(podman(["pause", name]).code).toBe(0);
+    expect(podman(["rm", "-f", "-t", "0", name]).code).toBe(0);
+  });
 });

@@ -1,5 +1,6 @@
-// podman + conmon (Debian's packages) driving dist/crio-lxc, configured in
-// files a test owns (see the shared notes on this machine's limits).
+// podman + conmon (Debian's packages) driving dist/crio-lxc, with configuration
+// and storage in a scratch directory this process owns (see the shared notes on
+// this machine's limits).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,29 +17,31 @@ export class Podman {
     HOME: this.dir,
   };
 
-  /** Writes the configuration and imports the busybox rootfs as IMAGE. */
-  setup(): void {
-    writeFileSync(this.env.CONTAINERS_CONF, `
-[containers]
-# No CAP_SYS_RESOURCE here and a hard RLIMIT_NOFILE of 20000: podman's default ulimits fail in every runtime.
-default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
-# No iptables on this machine.
-netns = "none"
-# The cgroup2 lane has no pids controller.
-pids_limit = 0
+  /**
+   * `containers` lines go into containers.conf's [containers] table; the default
+   * suits scripts/cgroup2-lane, whose cgroup2 has no pids controller.
+   */
+  constructor(containers: string[] = ["pids_limit = 0"]) {
+    writeFileSync(this.env.CONTAINERS_CONF, [
+      "[containers]",
+      // No CAP_SYS_RESOURCE on the host and a hard RLIMIT_NOFILE of 20000; no iptables.
+      'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]',
+      'netns = "none"',
+      ...containers,
+      "[engine]",
+      'cgroup_manager = "cgroupfs"',
+      'events_logger = "file"',
+      'runtime_supports_json = ["crio-lxc"]',
+      'runtime_supports_nocgroup = ["crio-lxc"]',
+      "[network]",
+      // /etc may be read-only (scripts/qemu-lane).
+      `network_config_dir = "${join(this.dir, "networks")}"`,
+    ].join("\n"));
+    writeFileSync(this.env.CONTAINERS_STORAGE_CONF, `[storage]\ndriver = "overlay"\ngraphroot = "${this.dir}/storage"\nrunroot = "${this.dir}/run"\n`);
+  }
 
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-runtime_supports_json = ["crio-lxc"]
-runtime_supports_nocgroup = ["crio-lxc"]
-`);
-    writeFileSync(this.env.CONTAINERS_STORAGE_CONF, `
-[storage]
-driver = "overlay"
-graphroot = "${this.dir}/storage"
-runroot = "${this.dir}/run"
-`);
+  /** The busybox rootfs as IMAGE (there is no registry here). */
+  setup(): void {
     const tar = Bun.spawnSync(["tar", "-C", ROOTFS, "-c", "."], { stdout: "pipe" });
     const imported = this.run(["import", "--change", 'CMD ["/bin/sh"]', "-", IMAGE], { stdin: new Blob([tar.stdout]) });
     if (imported.code !== 0) throw new Error(`podman import failed: ${imported.stderr}`);
@@ -49,8 +52,9 @@ runroot = "${this.dir}/run"
     return ["podman", "--runtime", BIN, ...args];
   }
 
+  /** Runs podman in the scratch directory, which conmon inherits as its working directory (its oom marker lands there). */
   run(args: string[], opts: { stdin?: Blob } = {}) {
-    const p = Bun.spawnSync(this.argv(args), { env: this.env, stdin: opts.stdin ?? "ignore", stdout: "pipe", stderr: "pipe" });
+    const p = Bun.spawnSync(this.argv(args), { env: this.env, cwd: this.dir, stdin: opts.stdin ?? "ignore", stdout: "pipe", stderr: "pipe" });
     return { code: p.exitCode, stdout: p.stdout.toString(), stderr: p.stderr.toString() };
   }
 
@@ -58,7 +62,7 @@ runroot = "${this.dir}/run"
   runInTerminal(args: string[], opts: { input?: string; timeoutMs?: number } = {}) {
     const command = this.argv(args).map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
     const stdin = opts.input === undefined ? "ignore" : new Blob([opts.input]);
-    const p = Bun.spawnSync(["script", "-qec", command, "/dev/null"], { env: this.env, stdin, stdout: "pipe", stderr: "pipe", timeout: opts.timeoutMs ?? 30_000 });
+    const p = Bun.spawnSync(["script", "-qec", command, "/dev/null"], { env: this.env, cwd: this.dir, stdin, stdout: "pipe", stderr: "pipe", timeout: opts.timeoutMs ?? 30_000 });
     return { code: p.exitCode, stdout: p.stdout.toString(), stderr: p.stderr.toString() };
   }
 
