@@ -3,12 +3,12 @@
 # Idempotent: an existing complete rootfs is kept.
 set -eu
 rootfs=${1:?usage: busybox-rootfs.sh DIR}
-[ -x "$rootfs/bin/busybox" ] && [ -e "$rootfs/bin/sh" ] && exit 0
+[ -x "$rootfs/bin/busybox" ] && [ -d "$rootfs/var" ] && exit 0
 dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q "install ok installed" || {
   echo "busybox-rootfs: installing busybox-static" >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null
 }
-mkdir -p "$rootfs"/bin "$rootfs"/proc "$rootfs"/sys "$rootfs"/dev "$rootfs"/tmp "$rootfs"/etc "$rootfs"/root
+mkdir -p "$rootfs"/bin "$rootfs"/proc "$rootfs"/sys "$rootfs"/dev "$rootfs"/tmp "$rootfs"/etc "$rootfs"/root "$rootfs"/mnt "$rootfs"/run "$rootfs"/var
 cp /bin/busybox "$rootfs/bin/busybox"
 for applet in $(/bin/busybox --list); do
   [ -e "$rootfs/bin/$applet" ] || ln -s busybox "$rootfs/bin/$applet"

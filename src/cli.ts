@@ -33,6 +33,12 @@ const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
   state: () => import("./commands/state").then((m) => m.default),
   kill: () => import("./commands/kill").then((m) => m.default),
   delete: () => import("./commands/delete").then((m) => m.default),
+  exec: () => import("./commands/exec").then((m) => m.default),
+  pause: () => import("./commands/pause").then((m) => m.default),
+  resume: () => import("./commands/resume").then((m) => m.default),
+  update: () => import("./commands/update").then((m) => m.default),
+  events: () => import("./commands/events").then((m) => m.default),
+  ps: () => import("./commands/ps").then((m) => m.default),
 };
 
 export const mainCommand: CommandDef<typeof globalArgs> = {
@@ -62,9 +68,24 @@ function rejectUnknownFlags(argv: string[], def: ArgsDef, where: string): void {
   for (const arg of argv) {
     if (arg === "--") break;
     if (!arg.startsWith("-") || arg === "-") continue;
-    const name = arg.replace(/^--?(no-)?/, "").split("=")[0]!;
+    const raw = arg.replace(/^--?/, "").split("=")[0]!;
+    const name = known.has(raw) ? raw : raw.replace(/^no-/, "");
     if (!known.has(name)) throw new UsageError(`${where}: unknown flag ${arg.split("=")[0]}`);
   }
+}
+
+/** `--memory-swap -1` → `--memory-swap=-1`: a negative number is a string flag's value, not a flag. */
+function attachNegativeValues(argv: string[], def: ArgsDef): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const flag = /^--([\w-]+)$/.exec(arg)?.[1];
+    const takesValue = flag !== undefined && Object.entries(def).some(([name, d]) =>
+      d.type === "string" && (name === flag || [(d as { alias?: string | string[] }).alias].flat().includes(flag)));
+    if (takesValue && /^-\d/.test(argv[i + 1] ?? "")) out.push(`${arg}=${argv[++i]}`);
+    else out.push(arg);
+  }
+  return out;
 }
 
 function environmentHelp(): string {
@@ -96,20 +117,24 @@ export async function main(argv: string[]): Promise<number> {
     const loadCommand = subCommands[name];
     if (!loadCommand) throw new UsageError(`unknown command ${JSON.stringify(name)} (commands: ${Object.keys(subCommands).join(", ")})`);
     const command = await loadCommand();
-    if (subArgv.includes("--help") || subArgv.includes("-h")) {
+    // exec's argv ends with a command that has flags of its own (`exec ID sh -c …`).
+    const ownEnd = (command as { flagsEnd?: (argv: string[]) => number }).flagsEnd?.(subArgv) ?? subArgv.length;
+    const ownArgv = attachNegativeValues(subArgv.slice(0, ownEnd), (command.args ?? {}) as ArgsDef);
+    const commandArgv = [...ownArgv, ...subArgv.slice(ownEnd)];
+    if (ownArgv.includes("--help") || ownArgv.includes("-h")) {
       await printUsage(command);
       return 0;
     }
-    rejectUnknownFlags(subArgv, (command.args ?? {}) as ArgsDef, `crio-lxc ${name}`);
+    rejectUnknownFlags(ownArgv, (command.args ?? {}) as ArgsDef, `crio-lxc ${name}`);
     const ctx = runtimeContext(globals, name);
     log = ctx.log;
-    await runCommand(command, { rawArgs: subArgv, data: ctx });
-    return 0;
+    const { result } = await runCommand(command, { rawArgs: commandArgv, data: ctx });
+    return typeof result === "number" ? result : 0;
   } catch (err) {
     const message = (err as Error).message ?? String(err);
     log?.error(message);
     reportClientError(message, clientLog);
-    return 1;
+    return (err as { exitCode?: number }).exitCode ?? 1;
   }
 }
 

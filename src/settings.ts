@@ -57,7 +57,7 @@ function durationMs(text: string): number {
   return Math.round(ms);
 }
 
-const duration = v.pipe(
+export const duration = v.pipe(
   v.string(),
   v.trim(),
   v.regex(DURATION, 'expected a duration like 500ms, 10s, 2m, 1m30s, 1h, or a whole number of seconds'),

@@ -3,6 +3,8 @@
 // a created container is held at the start-host hook, and is gone after start.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import type { Spec } from "./spec/schema";
+import { isFrozen } from "./cgroup";
 import { processStartTime } from "./sys";
 
 export class StateError extends Error {}
@@ -34,9 +36,13 @@ export interface ContainerRecord {
   monitor?: ProcessRef;
   init?: ProcessRef;
   started: boolean;
+  /** config.json's hooks, kept for start and delete (the bundle may change or go). */
+  hooks?: Spec["hooks"];
+  /** process.terminal: start makes the console pty init's controlling terminal. */
+  terminal?: boolean;
 }
 
-export type Status = "creating" | "created" | "running" | "stopped";
+export type Status = "creating" | "created" | "running" | "paused" | "stopped";
 
 export function processRef(pid: number): ProcessRef | undefined {
   const startTime = processStartTime(pid);
@@ -58,7 +64,8 @@ export function isAlive(ref: ProcessRef | undefined): boolean {
 export function statusOf(record: ContainerRecord): Status {
   if (!record.init) return isAlive(record.monitor) ? "creating" : "stopped";
   if (!isAlive(record.init)) return "stopped";
-  return record.started ? "running" : "created";
+  if (!record.started) return "created";
+  return isFrozen(record.cgroupDir) ? "paused" : "running";
 }
 
 export class StateStore {
@@ -115,7 +122,7 @@ export function ociState(record: ContainerRecord, status: Status) {
     ociVersion: record.ociVersion,
     id: record.id,
     status,
-    pid: status === "created" || status === "running" ? record.init?.pid ?? 0 : 0,
+    pid: status === "stopped" || status === "creating" ? 0 : record.init?.pid ?? 0,
     bundle: record.bundle,
     annotations: record.annotations,
     created: record.created,

@@ -1,5 +1,5 @@
 // The few Linux system calls the runtime needs that Node/Bun don't expose:
-// pidfds, signals by pidfd, poll, ptrace, waitpid, mkfifo, prctl.
+// pidfds, signals by pidfd, poll, ptrace, waitpid, mkfifo, prctl, ioctl.
 import { dlopen, FFIType, ptr, toArrayBuffer } from "bun:ffi";
 
 const SYS_pidfd_send_signal = 424;
@@ -14,6 +14,7 @@ const openLibc = () => dlopen("libc.so.6", {
   waitpid: { args: [FFIType.i32, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
   mkfifo: { args: [FFIType.cstring, FFIType.u32], returns: FFIType.i32 },
   prctl: { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 },
+  ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.u64], returns: FFIType.i32 },
   __errno_location: { args: [], returns: FFIType.ptr },
   strerror: { args: [FFIType.i32], returns: FFIType.cstring },
 });
@@ -99,6 +100,30 @@ export function ptrace(request: number, pid: number, addr: number, data: number)
   check(`ptrace(${request}, ${pid})`, c.ptrace(request, pid, addr, data));
 }
 
+const NS_GET_NSTYPE = 0xb703;
+
+/**
+ * The CLONE_NEW* flag of the namespace a file refers to (a /proc/<pid>/ns/*
+ * link or a bind mount of one), "missing" when there is no such file, or
+ * undefined when it is not a namespace.
+ */
+export function namespaceFileType(path: string): number | "missing" | undefined {
+  const fs = require("node:fs") as typeof import("node:fs");
+  let fd: number;
+  try {
+    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return "missing";
+    throw err;
+  }
+  try {
+    const type = c.ioctl(fd, NS_GET_NSTYPE, 0);
+    return type < 0 ? undefined : type;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Field 22 of /proc/<pid>/stat: with the pid, identifies one process across pid reuse. */
 export function processStartTime(pid: number): string | undefined {
   try {
@@ -126,4 +151,12 @@ export function parentPid(pid: number): number | undefined {
  */
 export function writeOut(fd: 1 | 2, text: string): void {
   require("node:fs").writeSync(fd, text);
+}
+
+export function hostHasAppArmor(): boolean {
+  try {
+    return require("node:fs").readFileSync("/sys/module/apparmor/parameters/enabled", "utf8").trim() === "Y";
+  } catch {
+    return false;
+  }
 }

@@ -7,9 +7,8 @@
 // signal state Bun changed, prepares what liblxc can't (monitor-init.ts),
 // calls lxc_container->start() in the foreground and never returns to
 // JavaScript. It becomes the monitor: the parent of init.
-import { cc, FFIType, ptr } from "bun:ffi";
-import { closeSync, writeSync } from "node:fs";
-import { dlopen } from "bun:ffi";
+import { FFIType, ptr } from "bun:ffi";
+import { compileC } from "../native/cc";
 import type { InitCapabilities } from "../spec/capabilities";
 import type { Container } from "./liblxc";
 import { MONITOR_INIT_C } from "./monitor-init";
@@ -23,8 +22,16 @@ int fork(void);
 void _exit(int status);
 sighandler_t signal(int signum, sighandler_t handler);
 int sigprocmask(int how, const void *set, void *oldset);
+int unsetenv(const char *name);
+int setns(int fd, int nstype);
+int close(int fd);
+long write(int fd, const void *buf, unsigned long count);
+unsigned long strlen(const char *s);
+int setsid(void);
 
-int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offset, const unsigned int *caps)
+/* joins holds (fd, CLONE_NEW* type) pairs; labels[i] is written to err_fd when joins[i] fails. */
+int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offset, int unset_path,
+			  int *joins, char **labels, int njoins, int err_fd, const unsigned int *caps)
 {
 	unsigned long empty_set[16] = {0};
 	int pid = fork();
@@ -34,6 +41,19 @@ int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offse
 	for (int s = 1; s < 65; s++)
 		signal(s, (sighandler_t)0);
 	sigprocmask(2 /* SIG_SETMASK */, empty_set, 0);
+	/* Without a terminal of its own, liblxc can't take the caller's /dev/tty as a console peer. */
+	setsid();
+	if (unset_path)
+		unsetenv("PATH");
+	for (int i = 0; i < njoins; i++) {
+		if (setns(joins[2 * i], joins[2 * i + 1]) < 0) {
+			write(err_fd, labels[i], strlen(labels[i]));
+			_exit(125);
+		}
+		close(joins[2 * i]);
+	}
+	if (err_fd >= 0)
+		close(err_fd);
 	if (set_init_caps(caps) != 0)
 		_exit(CAPS_FAILED);
 	keep_lxc_marker_out_of_env();
@@ -49,31 +69,19 @@ int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offse
 }
 `;
 
-const memfd = dlopen("libc.so.6", {
-  memfd_create: { args: [FFIType.cstring, FFIType.u32], returns: FFIType.i32 },
-}).symbols.memfd_create;
+let compiled: ((
+  c: unknown, start: number, argv: unknown, errOff: number, unsetPath: number,
+  joins: unknown, labels: unknown, njoins: number, errFd: number, caps: unknown,
+) => number) | undefined;
 
-let compiled: ((c: unknown, start: number, argv: unknown, errOff: number, caps: unknown) => number) | undefined;
-
-/**
- * cc() can't read files embedded in a compiled binary (/$bunfs/...), so the
- * source goes through a memfd.
- */
 function compileMonitor() {
-  const fd = memfd(Buffer.from("crio-lxc-monitor.c\0"), 0);
-  if (fd < 0) throw new Error("memfd_create failed");
-  try {
-    writeSync(fd, `${MONITOR_INIT_C}\n${MONITOR_C}`);
-    const { symbols } = cc({
-      source: `/proc/self/fd/${fd}`,
-      symbols: {
-        crio_lxc_fork_monitor: { args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
-      },
-    });
-    return symbols.crio_lxc_fork_monitor as unknown as typeof compiled & {};
-  } finally {
-    closeSync(fd);
-  }
+  const symbols = compileC("crio-lxc-monitor.c", `${MONITOR_INIT_C}\n${MONITOR_C}`, {
+    crio_lxc_fork_monitor: {
+      args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr],
+      returns: FFIType.i32,
+    },
+  });
+  return symbols.crio_lxc_fork_monitor as unknown as typeof compiled & {};
 }
 
 /** NULL-terminated char*[] for argv; the buffers must stay alive until fork() returns. */
@@ -84,6 +92,36 @@ function cArgv(args: string[]) {
   return { table, strings };
 }
 
+export interface MonitorOptions {
+  /**
+   * Whenever newuidmap/newgidmap are on PATH, liblxc writes a user
+   * namespace's id maps through them, even as root, and they refuse ranges
+   * root has no /etc/subuid entry for. Without PATH liblxc finds neither
+   * and writes the maps itself, as runc does (hooks run by /bin/sh get the
+   * shell's default PATH; init's environment is lxc.environment alone).
+   */
+  hideIdmapHelpers?: boolean;
+  /**
+   * Namespaces the monitor joins before liblxc starts, so init inherits them.
+   * (Through lxc.namespace.share.* liblxc 5.0 would also give init a new
+   * cgroup namespace, asked for or not.)
+   */
+  joins?: readonly MonitorJoin[];
+  /** Where the monitor writes the label of a join that failed. */
+  errorFd?: number;
+  /** The init's inheritable and ambient sets, set on the monitor (liblxc has no item for them). */
+  capabilities?: InitCapabilities;
+}
+
+export interface MonitorJoin {
+  /** An open namespace file; the monitor closes its copy. */
+  fd: number;
+  /** CLONE_NEW* flag: setns() checks the file is that type. */
+  type: number;
+  /** Written to errorFd when setns() fails. */
+  label: string;
+}
+
 /** Capability numbers as a 64-bit mask in two 32-bit words. */
 function maskWords(caps: readonly number[]): [number, number] {
   const words: [number, number] = [0, 0];
@@ -91,17 +129,25 @@ function maskWords(caps: readonly number[]): [number, number] {
   return words;
 }
 
-/**
- * Forks the monitor, which sets the init's inheritable and ambient
- * capabilities on itself (`caps`, if given) and starts the container in the
- * foreground; returns its pid.
- */
-export function forkMonitor(container: Container, args: string[], caps?: InitCapabilities): number {
+function capabilityWords(caps: InitCapabilities | undefined) {
+  if (!caps) return undefined;
+  return new Uint32Array([...maskWords(caps.inheritable), ...maskWords(caps.ambient), caps.keepAmbientOnSetuid ? 1 : 0]);
+}
+
+/** Forks the monitor, which starts the container in the foreground; returns its pid. */
+export function forkMonitor(container: Container, args: string[], opts: MonitorOptions = {}): number {
   compiled ??= compileMonitor();
   const argv = cArgv(args);
-  const capsWords = caps ? new Uint32Array([...maskWords(caps.inheritable), ...maskWords(caps.ambient), caps.keepAmbientOnSetuid ? 1 : 0]) : undefined;
-  const pid = compiled(container.ptr, container.startFunction(), ptr(argv.table), container.errorNumOffset, capsWords ? ptr(capsWords) : null);
+  const joins = opts.joins ?? [];
+  const joinTable = new Int32Array(joins.flatMap(({ fd, type }) => [fd, type]).concat(0));
+  const labels = cArgv(joins.map(({ label }) => label));
+  const caps = capabilityWords(opts.capabilities);
+  const pid = compiled(
+    container.ptr, container.startFunction(), ptr(argv.table), container.errorNumOffset, opts.hideIdmapHelpers ? 1 : 0,
+    ptr(joinTable), ptr(labels.table), joins.length, opts.errorFd ?? -1, caps ? ptr(caps) : null,
+  );
   if (pid < 0) throw new Error("fork of the liblxc monitor failed");
   void argv.strings;
+  void labels.strings;
   return pid;
 }

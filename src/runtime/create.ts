@@ -1,20 +1,27 @@
 // create: translate the bundle, fork the liblxc monitor, and return once the
 // container is fully set up and held at the start-host hook, with the future
 // init's pid in the pid-file.
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
-import { resolveCgroupDir, requireUnifiedHierarchy } from "../cgroup";
+import { chmodSync, chownSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { requireUnifiedHierarchy } from "../cgroup";
 import { liblxc } from "../lxc/liblxc";
-import { CAPS_FAILED, forkMonitor } from "../lxc/monitor";
+import { CAPS_FAILED, forkMonitor, type MonitorJoin } from "../lxc/monitor";
 import { loadSpec, type Spec } from "../spec/schema";
-import { HOOK_ERRORS } from "../spec/output";
-import { translate, type ConfigItem, type TranslateResult } from "../spec/translate";
+import { SETUP_ERRORS_FILE } from "../spec/output";
+import { translate, type ConfigItem, type NamespaceJoin, type StateFile, type TranslationResult } from "../spec/translate";
 import { type ContainerRecord, processRef, validateId } from "../state";
-import { pidfdOpen, waitpid, WNOHANG } from "../sys";
+import { namespaceFileType, pidfdOpen, waitpid, WNOHANG } from "../sys";
 import { RuntimeError, type RuntimeContext } from "./context";
 import { runCreateHook } from "./create-hook";
-import { makeFifos, openReady, startHostHook, waitReady } from "./hold";
+import { CreatePhase } from "./create-phase";
+import { makeFifos, openReady, startHostHook, waitReady, type ReadyResult } from "./hold";
+import { runHooksWarnOnFailure } from "./oci-hooks";
+import { planPlacement, prepareCgroups } from "./placement";
 import { checkExecutable, createMountPoints, homeDirectory, resolveContainerPath } from "./rootfs";
+import { writePidFile } from "./pid-file";
+import { hostHasAppArmor } from "../sys";
+import { requireSeccompLoaded } from "./seccomp";
+import { checkTerminalRequest, sendConsole } from "./terminal";
 import { teardown } from "./teardown";
 
 export interface CreateOptions {
@@ -34,11 +41,12 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   if (opts.consoleSocket && !spec.process?.terminal) {
     throw new RuntimeError("--console-socket was given but process.terminal is false in config.json");
   }
+  checkTerminalRequest(spec.process?.terminal, opts.consoleSocket, spec.process?.consoleSize);
   const args = spec.process?.args ?? [];
   const rootfs = resolve(bundle, spec.root?.path ?? "rootfs");
   checkExecutable(rootfs, args[0]!, spec.process?.env ?? [], spec.process?.cwd ?? "/");
-  const cgroupDir = resolveCgroupDir(spec.linux?.cgroupsPath, id, ctx.systemdCgroup);
-  const monitorCgroupDir = `${ctx.settings.monitorCgroup}/${id}`;
+  const placement = planPlacement(ctx, spec, id);
+  const { cgroupDir, monitorCgroupDir } = placement;
 
   const stateDir = ctx.store.createDir(id);
   const record: ContainerRecord = {
@@ -46,39 +54,86 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     ociVersion: spec.ociVersion,
     annotations: spec.annotations ?? {},
     created: new Date().toISOString(),
+    ...(spec.hooks ? { hooks: spec.hooks } : {}),
+    ...(spec.process?.terminal ? { terminal: true } : {}),
   };
   const lxcConfig = join(stateDir, LXC_CONFIG_FILE);
+  let createPhase: CreatePhase | undefined;
   try {
     makeFifos(stateDir);
+    createPhase = CreatePhase.prepare(record, stateDir);
     ctx.store.save(record);
+    prepareCgroups(ctx, id, placement, spec);
     const translation = translate(spec, {
       id, bundle, stateDir,
       startHostHook: startHostHook(stateDir),
       logFile: ctx.settings.logFile,
       containerLogLevel: ctx.settings.containerLogLevel,
-      cgroupDir, monitorCgroupDir,
+      cgroupDir: placement.lxcCgroupDir, monitorCgroupDir: placement.lxcMonitorCgroupDir, bfq: placement.bfq,
       features: ctx.settings,
       hostHasAppArmor: hostHasAppArmor(),
       resolvePath: (path, mounted) => resolveContainerPath(rootfs, path, mounted),
       homeDirectory: (uid) => homeDirectory(rootfs, uid),
+      namespaceFileType,
     });
-    for (const note of translation.notes) ctx.log.debug(note);
-    keepCallerNofile(translation.items);
+    const { items, files, notes, joins, hookOwner } = translation;
+    if (createPhase) items.push(...createPhase.configItems(rootfs, hookOwner));
+    for (const note of notes) ctx.log.debug(note);
+    keepCallerNofile(items);
     createMountPoints(rootfs, translation.mountPoints);
-    for (const file of translation.files) writeFileSync(join(stateDir, file.name), file.content, { mode: 0o600 });
-    writeFileSync(lxcConfig, translation.items.map(([k, v]) => `${k} = ${v}\n`).join(""), { mode: 0o600 });
+    if (hasUserNamespace(items)) letContainerRootReach(ctx.store.root, stateDir);
+    writeStateFiles(stateDir, files);
+    const joinNotes = joins.map((j) => `# the monitor joins the ${j.type} namespace ${j.path} before liblxc starts\n`);
+    writeFileSync(lxcConfig, joinNotes.join("") + items.map(([k, v]) => `${k} = ${v}\n`).join(""), { mode: 0o600 });
     ctx.log.debug("lxc config written", { "lxc.config": lxcConfig });
-    await startMonitor(ctx, record, translation, spec);
+    await startMonitor(ctx, record, translation, spec, createPhase);
     ctx.store.save(record);
+    if (spec.linux?.seccomp && ctx.settings.seccomp) requireSeccompLoaded(record.init!.pid);
+    if (spec.process?.terminal) sendConsole(record.init!.pid, opts.consoleSocket!, spec.process.consoleSize);
     if (opts.pidFile) writePidFile(opts.pidFile, record.init!.pid);
     ctx.log.info("container created", { pid: record.init!.pid, monitor: record.monitor?.pid });
   } catch (err) {
     await runCreateHook(ctx, { id, bundle, lxcConfig, error: (err as Error).message });
     teardown(ctx, record, Date.now() + ctx.settings.deleteTimeout);
+    // The spec's lifecycle goes on to delete once a create-phase hook ran: poststop may undo what it did.
+    if (createPhase?.hooksStarted) runHooksWarnOnFailure(ctx, record, "poststop", { status: "stopped", deadline: Date.now() + ctx.settings.deleteTimeout });
     ctx.store.remove(id);
     throw err;
+  } finally {
+    createPhase?.close();
   }
   await runCreateHook(ctx, { id, bundle, lxcConfig });
+}
+
+const hasUserNamespace = (items: ConfigItem[]) => items.some(([key]) => key === "lxc.idmap");
+
+/**
+ * liblxc sets a container with a user namespace up as the container's root,
+ * which must be able to reach --root (liblxc checks) and the hook scripts in
+ * the state directory. Only search permission is added, as runc gives its
+ * container directories; other files in them stay 0600.
+ */
+function letContainerRootReach(...dirs: string[]): void {
+  for (const dir of dirs) chmodSync(dir, statSync(dir).mode & 0o7777 | 0o011);
+}
+
+function writeStateFiles(stateDir: string, files: StateFile[]): void {
+  for (const file of files) {
+    const path = join(stateDir, file.name);
+    writeFileSync(path, file.content, { mode: 0o600 });
+    if (file.mode !== undefined) chmodSync(path, file.mode); // not narrowed by our umask
+    if (file.owner) chownSync(path, file.owner.uid, file.owner.gid);
+  }
+}
+
+/** The last lines the hooks or the monitor wrote about why setup failed. */
+function setupErrors(stateDir: string): string {
+  try {
+    const text = readFileSync(join(stateDir, SETUP_ERRORS_FILE), "utf8").trim();
+    return text.split("\n").slice(-3).join("; ");
+  } catch {
+    return "";
+  }
 }
 
 /**
@@ -96,36 +151,55 @@ function keepCallerNofile(items: ConfigItem[]): void {
   }
 }
 
-function hostHasAppArmor(): boolean {
+/** Opens the namespaces the monitor joins; the caller closes the fds once the monitor is forked. */
+function openJoins(joins: NamespaceJoin[]): MonitorJoin[] {
+  const opened: MonitorJoin[] = [];
   try {
-    return readFileSync("/sys/module/apparmor/parameters/enabled", "utf8").trim() === "Y";
-  } catch {
-    return false;
+    for (const j of joins) {
+      opened.push({ fd: openSync(j.path, "r"), type: j.flag, label: `${j.jsonPath}: could not join the ${j.type} namespace ${j.path}\n` });
+    }
+    return opened;
+  } catch (err) {
+    for (const { fd } of opened) closeSync(fd);
+    throw err;
   }
 }
 
-async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, translation: TranslateResult, spec: Spec) {
+async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, translation: TranslationResult, spec: Spec, createPhase?: CreatePhase) {
+  const { items, joins } = translation;
   const args = spec.process!.args!;
   const stateDir = ctx.store.dir(record.id);
   // liblxc opens lxc.log.file itself and does not create its directory.
   mkdirSync(dirname(ctx.settings.logFile), { recursive: true, mode: 0o750 });
   const c = liblxc().container(record.id, ctx.store.root);
-  for (const [key, value] of translation.items) c.setConfigItem(key, value);
+  for (const [key, value] of items) c.setConfigItem(key, value);
   c.wantCloseAllFds(true);
   c.wantDaemonize(false);
   const deadline = Date.now() + ctx.settings.createTimeout;
   const logOffset = logSize(ctx.settings.logFile);
   const readyFd = openReady(stateDir);
+  const fds = { errors: -1, joins: [] as MonitorJoin[] };
   try {
-    const umask = spec.process?.user?.umask ?? DEFAULT_UMASK;
-    const monitorPid = forkWithUmask(umask, () => forkMonitor(c, args, translation.initCapabilities));
+    fds.joins = openJoins(joins);
+    fds.errors = openSync(join(stateDir, SETUP_ERRORS_FILE), "a", 0o600);
+    const monitorPid = forkWithUmask(spec.process?.user?.umask ?? DEFAULT_UMASK, () => forkMonitor(c, args, {
+      hideIdmapHelpers: hasUserNamespace(items) && process.geteuid?.() === 0,
+      joins: fds.joins,
+      errorFd: fds.errors,
+      capabilities: translation.initCapabilities,
+    }));
     record.monitor = processRef(monitorPid);
     ctx.store.save(record);
     const monitorPidfd = pidfdOpen(monitorPid);
     try {
-      const result = waitReady(readyFd, monitorPidfd, deadline);
+      let result: ReadyResult = waitReady(readyFd, monitorPidfd, deadline);
+      if ("createPhasePid" in result && createPhase) {
+        createPhase.run(ctx, record, result.createPhasePid, deadline);
+        result = waitReady(readyFd, monitorPidfd, deadline);
+      }
       if ("timedOut" in result) throw new RuntimeError(`container was not set up within CRIO_LXC_CREATE_TIMEOUT (${ctx.settings.createTimeout} ms)`);
       if ("monitorExited" in result) throw monitorFailure(monitorPid, stateDir, ctx.settings.logFile, logOffset);
+      if (!("initPid" in result)) throw new RuntimeError("unexpected report from the container's create-phase hold");
       record.init = processRef(result.initPid);
       if (!record.init) throw new RuntimeError(`container init ${result.initPid} vanished during create`);
     } finally {
@@ -133,6 +207,8 @@ async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, transl
     }
   } finally {
     closeSync(readyFd);
+    if (fds.errors >= 0) closeSync(fds.errors);
+    for (const { fd } of fds.joins) closeSync(fd);
   }
 }
 
@@ -158,17 +234,9 @@ function monitorFailure(monitorPid: number, stateDir: string, logFile: string, l
   if (pid === monitorPid && (status & 0x7f) === 0 && (status >> 8) === CAPS_FAILED) {
     return new RuntimeError("process.capabilities: could not give the init its inheritable or ambient capabilities: crio-lxc itself lacks one of them");
   }
-  return new RuntimeError(`liblxc failed to set up the container${hookErrors(stateDir)}${lxcErrors(logFile, logOffset)}`);
-}
-
-/** What our liblxc hooks wrote to stderr before one of them failed. */
-function hookErrors(stateDir: string): string {
-  try {
-    const text = readFileSync(join(stateDir, HOOK_ERRORS), "utf8").trim();
-    return text ? `: ${text.split("\n").slice(-3).join("; ")}` : "";
-  } catch {
-    return "";
-  }
+  const setupError = setupErrors(stateDir);
+  const why = setupError ? `: ${setupError} (see ${logFile})` : lxcErrors(logFile, logOffset);
+  return new RuntimeError(`liblxc failed to set up the container${why}`);
 }
 
 function logSize(file: string): number {
@@ -195,10 +263,3 @@ function lxcErrors(file: string, offset: number): string {
   }
 }
 
-/** Like runc: written to a temp file and renamed, so readers never see a partial pid. */
-function writePidFile(path: string, pid: number) {
-  const file = isAbsolute(path) ? path : resolve(path);
-  const tmp = join(dirname(file), `.${process.pid}.pid.tmp`);
-  writeFileSync(tmp, String(pid));
-  renameSync(tmp, file);
-}

@@ -1,5 +1,6 @@
 import { statusOf } from "../state";
 import { RuntimeError, type RuntimeContext } from "./context";
+import { runHooksWarnOnFailure } from "./oci-hooks";
 import { teardown } from "./teardown";
 
 /** delete: removes every trace of a container; a running one only with --force. */
@@ -18,10 +19,12 @@ export function deleteContainer(ctx: RuntimeContext, id: string, force: boolean)
     return;
   }
   const status = statusOf(record);
-  if (!force && (status === "running" || status === "creating")) {
+  if (!force && status !== "stopped" && status !== "created") {
     throw new RuntimeError(`cannot delete container ${id} that is not stopped: ${status}`);
   }
-  teardown(ctx, record, Date.now() + ctx.settings.deleteTimeout);
+  const deadline = Date.now() + ctx.settings.deleteTimeout;
+  teardown(ctx, record, deadline);
   ctx.store.remove(id);
+  runHooksWarnOnFailure(ctx, record, "poststop", { status: "stopped", deadline });
   ctx.log.info("container deleted", { status });
 }

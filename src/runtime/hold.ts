@@ -30,9 +30,15 @@ export function openReady(stateDir: string): number {
   return openSync(join(stateDir, READY_FIFO), constants.O_RDONLY | constants.O_NONBLOCK);
 }
 
-export type ReadyResult = { initPid: number } | { monitorExited: true } | { timedOut: true };
+export type ReadyResult = { initPid: number } | { createPhasePid: number } | { monitorExited: true } | { timedOut: true };
 
-/** Waits until the hook reports the init pid, the monitor dies, or the deadline passes. */
+/** "<pid>" from the start-host hook; "create-phase <pid>" from the create-phase hold (runtime/create-phase.ts). */
+function parseReady(line: string): ReadyResult {
+  const createPhase = /^create-phase (\d+)$/.exec(line);
+  return createPhase ? { createPhasePid: Number(createPhase[1]) } : { initPid: Number(line) };
+}
+
+/** Waits until a hook reports a pid, the monitor dies, or the deadline passes. */
 export function waitReady(readyFd: number, monitorPidfd: number, deadline: number): ReadyResult {
   const buf = Buffer.alloc(32);
   let text = "";
@@ -44,7 +50,7 @@ export function waitReady(readyFd: number, monitorPidfd: number, deadline: numbe
       let n = 0;
       try { n = readSync(readyFd, buf); } catch (err) { if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err; }
       text += buf.subarray(0, n).toString();
-      if (text.endsWith("\n")) return { initPid: Number(text.trim()) };
+      if (text.endsWith("\n")) return parseReady(text.trim());
       if (n === 0 && !ready.includes(1)) Bun.sleepSync(1); // writer closed or not yet opened: POLLHUP
     }
     if (ready.includes(1)) return { monitorExited: true };

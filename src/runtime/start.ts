@@ -5,12 +5,14 @@
 // init is reparented to the caller's subreaper. To not lose an init that exits
 // the instant it starts, we ptrace it first: it stops at its exec, before any
 // instruction of the user's program, until the monitor is gone.
-import { removeCgroup } from "../cgroup";
+import { removeCgroupAndParents } from "../cgroup";
 import { type ContainerRecord, statusOf } from "../state";
 import * as sys from "../sys";
 import { RuntimeError, type RuntimeContext } from "./context";
+import { makeControllingTerminal, PTRACE_O_TRACESYSGOOD } from "./ctty";
 import { signalHook } from "./hold";
-import { signalProcess } from "./teardown";
+import { runHooks, runHooksWarnOnFailure } from "./oci-hooks";
+import { signalProcess, teardown } from "./teardown";
 
 const SIGKILL = 9;
 const SIGTRAP = 5;
@@ -23,30 +25,45 @@ export function startContainer(ctx: RuntimeContext, id: string): void {
   const init = record.init!.pid;
   const deadline = Date.now() + ctx.settings.startTimeout;
 
-  const traced = seize(ctx, init);
+  stopOnFailure(ctx, record, () => runHooks(ctx, record, "startContainer", { status: "created", pid: init, deadline }));
+  const traced = seize(ctx, init, record.terminal ? PTRACE_O_TRACESYSGOOD : 0);
+  if (!traced && record.terminal) throw new RuntimeError("process.terminal: start needs ptrace to make the console the controlling terminal of the container's process");
   if (!signalHook(ctx.store.dir(id), "start")) {
     if (traced) sys.ptrace(sys.PTRACE_DETACH, init, 0, 0);
     throw new RuntimeError("container is not waiting to be started (its start-host hook is gone)");
   }
   if (traced) waitForExec(init, deadline, ctx);
   else waitUntilExecuted(init, record, deadline);
+  if (record.terminal) stopOnFailure(ctx, record, () => makeControllingTerminal(init, deadline), () => sys.ptrace(sys.PTRACE_DETACH, init, 0, 0));
   handOver(record, deadline);
   if (traced) sys.ptrace(sys.PTRACE_DETACH, init, 0, 0);
 
   record.started = true;
   ctx.store.save(record);
+  runHooksWarnOnFailure(ctx, record, "poststart", { status: "running", pid: init, deadline });
   try {
-    removeCgroup(record.monitorCgroupDir, Date.now() + 100);
+    removeCgroupAndParents(record.monitorCgroupDir, Date.now() + 100);
   } catch {
     // The killed monitor may not be released yet; delete removes it.
   }
   ctx.log.info("container started", { pid: init });
 }
 
-/** PTRACE_SEIZE with exec events; false where ptrace is forbidden (Yama ptrace_scope=3, seccomp). */
-function seize(ctx: RuntimeContext, pid: number): boolean {
+/** A start step whose failure stops the container (the spec's lifecycle then goes on to delete). */
+function stopOnFailure(ctx: RuntimeContext, record: ContainerRecord, step: () => void, cleanup?: () => void): void {
   try {
-    sys.ptrace(sys.PTRACE_SEIZE, pid, 0, sys.PTRACE_O_TRACEEXEC);
+    step();
+  } catch (err) {
+    try { cleanup?.(); } catch { /* the process is gone already */ }
+    teardown(ctx, record, Date.now() + ctx.settings.killTimeout);
+    throw err;
+  }
+}
+
+/** PTRACE_SEIZE with exec events; false where ptrace is forbidden (Yama ptrace_scope=3, seccomp). */
+function seize(ctx: RuntimeContext, pid: number, options: number): boolean {
+  try {
+    sys.ptrace(sys.PTRACE_SEIZE, pid, 0, sys.PTRACE_O_TRACEEXEC | options);
     return true;
   } catch (err) {
     ctx.log.warn(`cannot ptrace the container init (${(err as Error).message}): an init that exits instantly may be reaped by the monitor instead of the caller`, { pid });

@@ -1,7 +1,7 @@
 // Stopping what a container left: its monitor (while created), every process in
 // its cgroup, the orphaned start-host hook, and the cgroups liblxc made.
 import { closeSync } from "node:fs";
-import { cgroupProcs, killCgroup, removeCgroup } from "../cgroup";
+import { cgroupProcs, killCgroup, removeCgroupAndParents } from "../cgroup";
 import { type ContainerRecord, type ProcessRef, isAlive, processRef } from "../state";
 import { pidfdOpen, pidfdSendSignal, waitPidfdExit } from "../sys";
 import type { RuntimeContext } from "./context";
@@ -41,7 +41,7 @@ export function teardown(ctx: RuntimeContext, record: ContainerRecord, deadline:
   signalHook(ctx.store.dir(record.id), "abort");
   for (const dir of [record.cgroupDir, record.monitorCgroupDir]) {
     try {
-      removeCgroup(dir, deadline);
+      removeCgroupAndParents(dir, deadline);
     } catch (err) {
       ctx.log.warn((err as Error).message, { cid: record.id });
     }

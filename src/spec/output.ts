@@ -6,14 +6,24 @@ import type { MountPoint } from "./paths";
 
 export type ConfigItem = readonly [key: string, value: string];
 
+/** Host ids owning a file; default root. */
+export interface FileOwner {
+  uid: number;
+  gid: number;
+}
+
 export interface StateFile {
   /** File name inside the container's state directory. */
   name: string;
   content: string;
+  /** Default 0600. */
+  mode?: number;
+  /** Default root. */
+  owner?: FileOwner;
 }
 
-/** File in the state directory collecting the hooks' stderr. */
-export const HOOK_ERRORS = "hook-errors";
+/** Why setting the container up failed: hook scripts send their stderr here, the monitor a failed namespace join. */
+export const SETUP_ERRORS_FILE = "setup-errors";
 
 const HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -36,6 +46,12 @@ export class Translation {
   /** Missing mount points the runtime creates in the image before starting. */
   readonly mountPoints: MountPoint[] = [];
   private readonly hookLines: Record<HookName, string[]> = { "pre-mount": [], mount: [], autodev: [], "start-host": [] };
+  /**
+   * Host ids liblxc runs the mount and autodev hooks as: with a user
+   * namespace the hooks run as the container's root (or init's user), which
+   * can't read root's 0600 files.
+   */
+  hookOwner?: FileOwner;
 
   add(key: string, value: string | number): void {
     this.items.push([key, String(value)]);
@@ -50,8 +66,8 @@ export class Translation {
   }
 
   /** A file in the state directory; returns its absolute path for config items. */
-  file(stateDir: string, name: string, content: string): string {
-    this.files.push({ name, content });
+  file(stateDir: string, name: string, content: string, access: Pick<StateFile, "mode" | "owner"> = {}): string {
+    this.files.push({ name, content, ...access });
     return posix.join(stateDir, name);
   }
 
@@ -62,19 +78,25 @@ export class Translation {
 
   /**
    * Turns collected hook lines into scripts and their lxc.hook.* items. The
-   * hooks inherit the container's environment (liblxc sets lxc.environment
-   * before running them), so PATH is reset to find the host's tools; their
-   * stderr goes to HOOK_ERRORS in the state directory for `create` to report.
+   * hooks in the container's namespaces inherit its environment (liblxc sets
+   * lxc.environment before running them), so PATH is reset to the host's.
    */
   finishHooks(stateDir: string): void {
-    const prologue = ["set -eu", `PATH=${HOST_PATH}`, `exec 2>>${shellQuote(posix.join(stateDir, HOOK_ERRORS))}`];
-    for (const hook of Object.keys(this.hookLines) as HookName[]) {
-      const lines = this.hookLines[hook];
-      if (!lines.length) continue;
-      const path = this.file(stateDir, `${hook}-hook.sh`, `${[...prologue, ...lines].join("\n")}\n`);
+    const hooks = (Object.keys(this.hookLines) as HookName[]).filter((hook) => this.hookLines[hook].length);
+    if (!hooks.length) return;
+    // liblxc logs a hook's output only at debug level.
+    const errors = this.file(stateDir, SETUP_ERRORS_FILE, "", this.hookOwner && { owner: this.hookOwner });
+    for (const hook of hooks) {
+      const script = `set -eu\nPATH=${HOST_PATH}\nexec 2>>${shellQuote(errors)}\n${this.hookLines[hook].join("\n")}\n`;
+      const path = this.file(stateDir, `${hook}-hook.sh`, script, this.hookOwner && { mode: 0o644 });
       this.add(`lxc.hook.${hook}`, `/bin/sh ${shellQuote(path)}`);
     }
   }
+}
+
+/** A hook line running `command`, which stops the hook with `message` on stderr when it fails. */
+export function orFail(command: string, message: string): string {
+  return `${command} || { printf '%s\\n' ${shellQuote(message)} >&2; exit 1; }`;
 }
 
 export const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;

@@ -4,7 +4,7 @@ import { isolates, type NamespacePlan } from "./namespaces";
 import { shellQuote, type Translation } from "./output";
 import type { MountedPath, ResolvePath } from "./paths";
 import type { Process } from "./schema-process";
-import { NOT_SUPPORTED_YET, refuseIfSet } from "./unsupported";
+import { refuseIfSet } from "./unsupported";
 
 const RLIMIT_TYPES = [
   "AS", "CORE", "CPU", "DATA", "FSIZE", "LOCKS", "MEMLOCK", "MSGQUEUE",
@@ -15,7 +15,6 @@ const RLIMIT_TYPES = [
 const RLIM_INFINITY = 2 ** 64 - 1;
 
 export function refuseUnsupportedProcessFields(process: Process): void {
-  if (process.terminal) refuse(["process", "terminal"], NOT_SUPPORTED_YET);
   refuseIfSet(process, ["process"], ["commandLine"], "Windows only");
   refuseIfSet(process.user, ["process", "user"], ["username"], "Windows only");
   refuseIfSet(process, ["process"], ["selinuxLabel"], "SELinux is not supported by crio-lxc");
@@ -24,7 +23,7 @@ export function refuseUnsupportedProcessFields(process: Process): void {
 
 /**
  * @param homeOf the home directory of a uid in the container's /etc/passwd;
- * like runc, HOME is set from it (or "/") when the spec's env has none.
+ * like runc, HOME is set from it (or "/") when the spec's env has none or an empty one.
  */
 export function translateInit(process: Process, plan: NamespacePlan, out: Translation, homeOf?: (uid: number) => string | undefined): void {
   const { uid, gid, additionalGids } = process.user;
@@ -38,7 +37,11 @@ export function translateInit(process: Process, plan: NamespacePlan, out: Transl
     }
     out.add("lxc.init.groups", additionalGids.join(","));
   }
-  const env = dedupeEnv(process.env ?? []);
+  (process.env ?? []).forEach((variable, i) => {
+    // liblxc would cut the value at the NUL.
+    if (variable.includes("\0")) refuse(["process", "env", i], "contains a NUL byte");
+  });
+  const env = dedupeEnv(process.env ?? []).filter((variable) => variable !== "HOME=");
   if (!env.some((variable) => variable.startsWith("HOME="))) env.push(`HOME=${homeOf?.(uid) ?? "/"}`);
   for (const variable of env) out.add("lxc.environment", variable);
   if (process.noNewPrivileges) out.add("lxc.no_new_privs", 1);
@@ -46,11 +49,16 @@ export function translateInit(process: Process, plan: NamespacePlan, out: Transl
   translateRlimits(process, out);
 }
 
-/** One KEY=value per key; a later value wins but keeps the first one's position. */
+/** One KEY=value per key: the last one, at its own position (runc's prepareEnv, as exec does). */
 export function dedupeEnv(env: readonly string[]): string[] {
-  const byKey = new Map<string, string>();
-  for (const variable of env) byKey.set(variable.slice(0, variable.indexOf("=")), variable);
-  return [...byKey.values()];
+  const seen = new Set<string>();
+  const kept: string[] = [];
+  for (let i = env.length - 1; i >= 0; i--) {
+    const key = env[i]!.slice(0, env[i]!.indexOf("="));
+    if (!seen.has(key)) kept.push(env[i]!);
+    seen.add(key);
+  }
+  return kept.reverse();
 }
 
 function limitValue(limit: number): string {

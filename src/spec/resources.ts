@@ -1,9 +1,10 @@
 // linux.resources → cgroup2 settings liblxc applies to the container's cgroup.
+import { cgroupSettings, type CgroupHost } from "./cgroup-settings";
 import { refuse } from "./errors";
 import type { Translation } from "./output";
 import type { DeviceRule, LinuxResources } from "./schema-linux";
 import type { FeatureSwitches } from "./security";
-import { isUnset, refuseIfSet } from "./unsupported";
+import { isUnset } from "./unsupported";
 
 /**
  * liblxc's cgroup2 device rule: "a" alone switches the default (deny-all or
@@ -63,26 +64,13 @@ const DEFAULT_DEVICE_RULES = [
   "c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:2 rwm", "c 136:* rwm",
 ];
 
-/** OCI limits: positive is a limit, negative is unlimited, 0 leaves it unset (as runc does). */
-function cgroupLimit(limit: number | null | undefined): string | undefined {
-  if (limit == null || limit === 0) return undefined;
-  return limit < 0 ? "max" : String(limit);
-}
-
 export function translateResources(
-  resources: LinuxResources | null | undefined, features: FeatureSwitches, out: Translation,
+  resources: LinuxResources | null | undefined, features: FeatureSwitches, out: Translation, host: CgroupHost = { bfq: false },
 ): void {
   if (!resources) return;
-  const at = ["linux", "resources"];
-  refuseIfSet(resources, at, ["cpu", "blockIO", "hugepageLimits", "network", "rdma", "unified"]);
-  refuseIfSet(resources.memory, [...at, "memory"], [
-    "reservation", "swap", "kernel", "kernelTCP", "swappiness", "disableOOMKiller", "useHierarchy", "checkBeforeUpdate",
-  ]);
+  const settings = cgroupSettings(resources, ["linux", "resources"], host);
   translateDeviceRules(resources.devices ?? [], features, out);
-  const pids = cgroupLimit(resources.pids?.limit);
-  if (pids) out.add("lxc.cgroup2.pids.max", pids);
-  const memory = cgroupLimit(resources.memory?.limit);
-  if (memory) out.add("lxc.cgroup2.memory.max", memory);
+  for (const { file, value } of settings) out.add(`lxc.cgroup2.${file}`, value);
 }
 
 function translateDeviceRules(rules: readonly DeviceRule[], features: FeatureSwitches, out: Translation): void {

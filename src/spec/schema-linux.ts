@@ -69,7 +69,7 @@ const BlockIoSchema = v.object({
   throttleWriteIOPSDevice: ThrottleDevices,
 });
 
-const ResourcesSchema = v.object({
+export const ResourcesSchema = v.object({
   devices: optional(v.array(DeviceRuleSchema)),
   memory: optional(MemorySchema),
   cpu: optional(CpuSchema),

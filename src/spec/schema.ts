@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
 import { SpecError, formatJsonPath, type JsonPathSegment } from "./errors";
-import { LinuxSchema } from "./schema-linux";
+import { LinuxSchema, ResourcesSchema, type LinuxResources } from "./schema-linux";
 import { IdMappingSchema, absolutePath, int32, optional, stringMap, strings } from "./schema-primitives";
 import { ProcessSchema } from "./schema-process";
 
@@ -96,6 +96,11 @@ export function parseSpec(json: unknown, file: string): Spec {
 /** Validates a parsed process.json (as given to `exec`). */
 export function parseProcess(json: unknown, file: string): v.InferOutput<typeof ProcessSchema> {
   return parseWith(ProcessSchema, json, file);
+}
+
+/** Validates LinuxResources on their own (as `update --resources` gets them). */
+export function parseResources(json: unknown, file: string): LinuxResources {
+  return parseWith(ResourcesSchema, json, file);
 }
 
 /** Reads a JSON file; a missing or malformed file is a SpecError naming it. */

@@ -1,7 +1,6 @@
-// AppArmor and seccomp (capabilities are in capabilities.ts), each behind an operator switch.
+// The operator switches, and AppArmor (capabilities: capabilities.ts, seccomp: seccomp.ts).
 import { refuse } from "./errors";
 import type { Translation } from "./output";
-import type { Spec } from "./schema";
 import type { Process } from "./schema-process";
 
 /** The operator's switches (CRIO_LXC_APPARMOR, _CAPABILITIES, _CGROUP_DEVICES, _SECCOMP). */
@@ -33,10 +32,4 @@ export function translateAppArmor(
     return;
   }
   out.add("lxc.apparmor.profile", profile || "unchanged");
-}
-
-export function translateSeccomp(spec: Spec, features: FeatureSwitches, out: Translation): void {
-  if (!spec.linux?.seccomp) return;
-  if (!features.seccomp) return void out.note("linux.seccomp skipped: seccomp is disabled (CRIO_LXC_SECCOMP=false)");
-  refuse(["linux", "seccomp"], "not supported yet by crio-lxc; set CRIO_LXC_SECCOMP=false to run without seccomp");
 }

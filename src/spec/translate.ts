@@ -4,11 +4,15 @@
 // so it runs anywhere, unprivileged.
 import { posix } from "node:path";
 import { statSync } from "node:fs";
+import { arch } from "node:os";
 import { refuse } from "./errors";
+import { translateCapabilities, type InitCapabilities } from "./capabilities";
 import { translateDevices } from "./devices";
 import { translateMounts } from "./mounts";
-import { planNamespaces, translateNamespaces, type NamespacePlan } from "./namespaces";
-import { Translation, type ConfigItem, type StateFile } from "./output";
+import {
+  monitorJoins, planNamespaces, translateNamespaces, type NamespaceFileType, type NamespaceJoin, type NamespacePlan,
+} from "./namespaces";
+import { Translation, type ConfigItem, type FileOwner, type StateFile } from "./output";
 import { literalPath, type BindSourceKind, type MountPoint, type ResolvePath } from "./paths";
 import { refuseUnsupportedProcessFields, translateCwd, translateInit } from "./process";
 import { translateRootfsPropagation } from "./propagation";
@@ -16,12 +20,14 @@ import { protectedPaths, translateProtectedPaths } from "./protected-paths";
 import { translateResources } from "./resources";
 import type { Spec } from "./schema";
 import type { Process } from "./schema-process";
-import { translateCapabilities, type InitCapabilities } from "./capabilities";
-import { translateAppArmor, translateSeccomp, type FeatureSwitches } from "./security";
+import { translateSeccomp } from "./seccomp";
+import { translateAppArmor, type FeatureSwitches } from "./security";
 import { translateSysctls } from "./sysctl";
-import { NOT_SUPPORTED_YET, refuseIfSet } from "./unsupported";
+import { translatePersonality, translateUts } from "./uts";
+import { refuseIfSet } from "./unsupported";
 
 export type { ConfigItem, StateFile } from "./output";
+export type { NamespaceJoin } from "./namespaces";
 export type { BindSourceKind, MountPoint, MountedPath, ResolvePath, ResolvedPath } from "./paths";
 export type { FeatureSwitches } from "./security";
 export type { InitCapabilities } from "./capabilities";
@@ -47,6 +53,10 @@ export interface TranslateContext {
   /** Operator switches: when one is off the matching spec fields are skipped, with a note. */
   features: FeatureSwitches;
   hostHasAppArmor: boolean;
+  /** The host's CPU architecture (os.arch(), the default): the ABIs liblxc's seccomp filter covers. */
+  hostArch?: string;
+  /** io.bfq.weight exists on this host: blkio weights go there, as runc does (default: io.weight). */
+  bfq?: boolean;
   /** How to tell a bind source's kind; defaults to stat(2) via statBindSource. Inject for tests. */
   bindSourceKind?: (hostPath: string) => BindSourceKind;
   /**
@@ -57,6 +67,8 @@ export interface TranslateContext {
   resolvePath?: ResolvePath;
   /** A uid's home directory in the container's /etc/passwd, for a default HOME. */
   homeDirectory?: (uid: number) => string | undefined;
+  /** What a joined namespace's path is; without it only the path's shape is checked. */
+  namespaceFileType?: NamespaceFileType;
 }
 
 /** stat(2) of a bind mount source, following symlinks as mount(2) does. */
@@ -68,16 +80,9 @@ export function statBindSource(hostPath: string): BindSourceKind {
   }
 }
 
-/** liblxc's utsname holds at most 64 bytes. */
-const MAX_HOSTNAME = 64;
-
 function refuseUnsupportedFields(spec: Spec): void {
-  refuseIfSet(spec, [], ["hooks"], "OCI hooks are " + NOT_SUPPORTED_YET);
-  refuseIfSet(spec, [], ["domainname"], "not supported by crio-lxc (liblxc has no setting for it)");
   refuseIfSet(spec.linux, ["linux"], ["mountLabel"], "SELinux is not supported by crio-lxc");
-  refuseIfSet(spec.linux, ["linux"], [
-    "timeOffsets", "netDevices", "intelRdt", "memoryPolicy", "personality",
-  ]);
+  refuseIfSet(spec.linux, ["linux"], ["netDevices", "intelRdt", "memoryPolicy"]);
 }
 
 function requireProcess(spec: Spec): Process {
@@ -86,26 +91,16 @@ function requireProcess(spec: Spec): Process {
   return spec.process;
 }
 
-function hostname(spec: Spec, ctx: TranslateContext, plan: NamespacePlan): string | undefined {
-  if (!plan.created.includes("uts")) {
-    // liblxc would call sethostname() in whatever UTS namespace the container is in.
-    if (spec.hostname) refuse(["hostname"], "requires a new uts namespace in linux.namespaces");
-    return undefined;
-  }
-  if (!spec.hostname) return ctx.id.slice(0, MAX_HOSTNAME);
-  if (new TextEncoder().encode(spec.hostname).length > MAX_HOSTNAME) refuse(["hostname"], `longer than ${MAX_HOSTNAME} bytes`);
-  return spec.hostname;
-}
-
 function translateBase(spec: Spec, ctx: TranslateContext, plan: NamespacePlan, out: Translation): void {
-  const uts = hostname(spec, ctx, plan);
-  if (uts) out.add("lxc.uts.name", uts);
+  translateUts(spec, ctx.id, plan, out);
   out.add("lxc.rootfs.path", `dir:${posix.resolve(ctx.bundle, spec.root.path)}`);
   if (spec.root.readonly) out.add("lxc.rootfs.options", "ro");
   out.add("lxc.autodev", 1);
   out.add("lxc.pty.max", 1024);
   out.add("lxc.tty.max", 0);
-  out.add("lxc.console.path", "none");
+  // With a terminal liblxc allocates the console pty from the container's devpts
+  // and makes it init's stdin, stdout and stderr (see runtime/terminal.ts).
+  if (!spec.process?.terminal) out.add("lxc.console.path", "none");
   // The runtime kills the monitor once the container started; init must survive that.
   out.add("lxc.monitor.signal.pdeath", 0);
   out.add("lxc.log.file", ctx.logFile);
@@ -120,12 +115,16 @@ function translateBase(spec: Spec, ctx: TranslateContext, plan: NamespacePlan, o
   out.add("lxc.hook.version", 1);
 }
 
-export interface TranslateResult {
+export interface TranslationResult {
   items: ConfigItem[];
   /** Written into the state directory before liblxc reads the config. */
   files: StateFile[];
   /** For the log, at debug. */
   notes: string[];
+  /** Namespaces the monitor joins before liblxc starts. */
+  joins: NamespaceJoin[];
+  /** Host ids liblxc runs its hooks as inside a user namespace (see Translation.hookOwner). */
+  hookOwner?: FileOwner;
   /** Missing in the image: the runtime creates them before starting the monitor. */
   mountPoints: MountPoint[];
   /** For the monitor to set on itself before liblxc clones the init; undefined: leave them. */
@@ -137,21 +136,22 @@ export interface TranslateResult {
  * SpecError naming the JSON path of anything crio-lxc can't honour.
  * process.args and process.user.umask are not config items: the caller applies them.
  */
-export function translate(spec: Spec, ctx: TranslateContext): TranslateResult {
+export function translate(spec: Spec, ctx: TranslateContext): TranslationResult {
   if (!posix.isAbsolute(ctx.bundle)) throw new Error(`bundle directory must be absolute, got ${ctx.bundle}`);
   const process = requireProcess(spec);
   refuseUnsupportedFields(spec);
-  const plan = planNamespaces(spec.linux);
+  const plan = planNamespaces(spec.linux, ctx.namespaceFileType);
   const paths = protectedPaths(spec);
   const out = new Translation();
   translateBase(spec, ctx, plan, out);
-  translateNamespaces(plan, spec.linux, out);
+  translateNamespaces(plan, spec, out);
+  translatePersonality(spec, out);
   translateInit(process, plan, out, ctx.homeDirectory);
   translateAppArmor(process, ctx.features, ctx.hostHasAppArmor, out);
   const initCapabilities = translateCapabilities(process, ctx.features, out);
-  translateSeccomp(spec, ctx.features, out);
-  translateSysctls(spec, plan, [...paths.readonly, ...paths.masked], out);
-  translateResources(spec.linux?.resources, ctx.features, out);
+  translateSeccomp(spec.linux?.seccomp, { features: ctx.features, stateDir: ctx.stateDir, hostArch: ctx.hostArch ?? arch() }, out);
+  translateSysctls(spec, plan, out);
+  translateResources(spec.linux?.resources, ctx.features, out, { bfq: ctx.bfq ?? false });
   const resolvePath = ctx.resolvePath ?? literalPath;
   const mounted = translateMounts(spec, { bundle: ctx.bundle, bindSourceKind: ctx.bindSourceKind ?? statBindSource, resolvePath }, out);
   translateProtectedPaths(paths, resolvePath, mounted, out);
@@ -161,5 +161,8 @@ export function translate(spec: Spec, ctx: TranslateContext): TranslateResult {
   out.finishHooks(ctx.stateDir);
   // Last: liblxc runs start-host hooks in order, and this one holds the container until `start`.
   out.add("lxc.hook.start-host", ctx.startHostHook);
-  return { items: out.items, files: out.files, notes: out.notes, mountPoints: out.mountPoints, initCapabilities };
+  return {
+    items: out.items, files: out.files, notes: out.notes, joins: monitorJoins(plan, spec.linux), hookOwner: out.hookOwner,
+    mountPoints: out.mountPoints, initCapabilities,
+  };
 }

@@ -22,14 +22,19 @@ describe("validateId", () => {
 });
 
 describe("cgroupsPath", () => {
-  test("cgroupfs paths are taken relative to the cgroup2 root", () => {
-    expect(resolveCgroupDir("/libpod_parent/libpod-abc", "abc", false)).toBe("libpod_parent/libpod-abc");
-    expect(resolveCgroupDir("kubepods/pod1/abc/", "abc", false)).toBe("kubepods/pod1/abc");
-    expect(resolveCgroupDir(undefined, "abc", false)).toBe("crio-lxc/abc");
+  test("absolute cgroupfs paths are taken from the cgroup2 root", () => {
+    expect(resolveCgroupDir("/libpod_parent/libpod-abc", "abc", false, "user.slice/session-1.scope")).toBe("libpod_parent/libpod-abc");
+  });
+  test("relative paths and the default are placed beside the runtime's own cgroup (under its parent), as runc does", () => {
+    expect(resolveCgroupDir("kubepods/pod1/abc/", "abc", false, "")).toBe("kubepods/pod1/abc");
+    expect(resolveCgroupDir("kubepods/abc", "abc", false, "system.slice/crio.service")).toBe("system.slice/kubepods/abc");
+    expect(resolveCgroupDir(undefined, "abc", false, "")).toBe("crio-lxc/abc");
+    expect(resolveCgroupDir(undefined, "abc", false, "a/b/runtime")).toBe("a/b/crio-lxc/abc");
   });
   test("escaping paths are refused", () => {
-    expect(() => resolveCgroupDir("/a/../../b", "x", false)).toThrow(/linux.cgroupsPath/);
-    expect(() => resolveCgroupDir("/", "x", false)).toThrow(/linux.cgroupsPath/);
+    expect(() => resolveCgroupDir("/a/../../b", "x", false, "")).toThrow(/linux.cgroupsPath/);
+    expect(() => resolveCgroupDir("/", "x", false, "")).toThrow(/linux.cgroupsPath/);
+    expect(() => resolveCgroupDir("../x", "x", false, "a/b")).toThrow(/linux.cgroupsPath/);
   });
   test("systemd form expands slices and names the scope", () => {
     expect(resolveCgroupDir("kubepods-burstable-pod12.slice:crio:abc", "abc", true))

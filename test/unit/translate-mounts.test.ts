@@ -157,8 +157,8 @@ describe("bind mount flags and propagation", () => {
     expect(refusal(mounts({ destination: "/m", type: "tmpfs", options: ["unbindable"] }))).toMatch(/^mounts\[0\]\.options\[0\]: "unbindable" can't be honoured/);
   });
   test("hook scripts reset PATH and send stderr to the state directory", () => {
-    const script = run({ linux: { namespaces: [{ type: "mount" }], rootfsPropagation: "private" } }).files[0]!.content;
-    expect(script).toBe("set -eu\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nexec 2>>'/run/crio-lxc/c0ffee/hook-errors'\nmount --make-private /\n");
+    const script = run({ linux: { namespaces: [{ type: "mount" }], rootfsPropagation: "private" } }).files.find((f) => f.name === "pre-mount-hook.sh")!.content;
+    expect(script).toBe("set -eu\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nexec 2>>'/run/crio-lxc/c0ffee/setup-errors'\nmount --make-private /\n");
   });
 });
 

@@ -33,18 +33,15 @@ describe("golden files", () => {
 describe("refusals name the field", () => {
   const cases: [string, SpecPatch, RegExp, Partial<TranslateContext>?][] = [
     ["process", { process: null }, /^process: required/],
-    ["terminal", { process: { terminal: true } }, /^process\.terminal: not supported yet/],
-    ["hooks", { hooks: { prestart: [{ path: "/bin/true" }] } }, /^hooks\.prestart: OCI hooks are not supported yet/],
-    ["seccomp", { linux: { seccomp: { defaultAction: "SCMP_ACT_ALLOW" } } }, /^linux\.seccomp: not supported yet by crio-lxc; set CRIO_LXC_SECCOMP=false to run without seccomp$/],
     ["selinuxLabel", { process: { selinuxLabel: "system_u:system_r:container_t:s0" } }, /^process\.selinuxLabel: SELinux/],
     ["mountLabel", { linux: { mountLabel: "system_u:object_r:container_file_t:s0" } }, /^linux\.mountLabel: SELinux/],
-    ["domainname", { domainname: "example.com" }, /^domainname: not supported/],
+    ["domainname without uts", { domainname: "example.com", linux: { namespaces: [{ type: "mount" }] } }, /^domainname: requires a uts namespace/],
     ["device outside /dev", { linux: { devices: [{ path: "/etc/fuse", type: "c", major: 10, minor: 229 }] } }, /^linux\.devices\[0\]\.path: crio-lxc creates device nodes only under \/dev/],
     ["device without major", { linux: { devices: [{ path: "/dev/fuse", type: "c", minor: 229 }] } }, /^linux\.devices\[0\]\.major: required for a device of type "c"/],
     ["device in a bind mount", { mounts: [{ destination: "/dev/host", type: "bind", source: "/srv/data" }], linux: { devices: [{ path: "/dev/host/fuse", type: "c", major: 10, minor: 229 }] } }, /^linux\.devices\[0\]\.path: lies in a bind mount/],
     ["duplicate device", { linux: { devices: [{ path: "/dev/a", type: "p" }, { path: "/dev//a", type: "p" }] } }, /^linux\.devices\[1\]\.path: duplicate device/],
-    ["timeOffsets", { linux: { timeOffsets: { monotonic: { secs: 10 } } } }, /^linux\.timeOffsets\.monotonic\.secs: not supported yet/],
-    ["personality", { linux: { personality: { domain: "LINUX32" } } }, /^linux\.personality\.domain: not supported yet/],
+    ["timeOffsets without time namespace", { linux: { timeOffsets: { monotonic: { secs: 10 } } } }, /^linux\.timeOffsets\.monotonic: requires a new time namespace/],
+    ["personality flags", { linux: { personality: { domain: "LINUX32", flags: ["ADDR_NO_RANDOMIZE"] } } }, /^linux\.personality\.flags: not supported by crio-lxc/],
     ["intelRdt", { linux: { intelRdt: { closID: "x" } } }, /^linux\.intelRdt\.closID: not supported yet/],
     ["rootfsPropagation shared", { linux: { rootfsPropagation: "shared" } }, /^linux\.rootfsPropagation: "shared" can't be honoured: liblxc makes every mount .* a slave of the host's/],
     ["rootfsPropagation unbindable", { linux: { rootfsPropagation: "runbindable" } }, /^linux\.rootfsPropagation: "runbindable" can't be honoured: .* undoes it/],
@@ -53,14 +50,14 @@ describe("refusals name the field", () => {
     ["scheduler", { process: { scheduler: { policy: "SCHED_FIFO", priority: 1 } } }, /^process\.scheduler\.policy: not supported yet/],
     ["ioPriority", { process: { ioPriority: { class: "IOPRIO_CLASS_IDLE", priority: 0 } } }, /^process\.ioPriority\.class: not supported yet/],
     ["commandLine", { process: { commandLine: "cmd.exe" } }, /^process\.commandLine: Windows only/],
-    ["cpu", { linux: { resources: { cpu: { shares: 1024 } } } }, /^linux\.resources\.cpu\.shares: not supported yet/],
-    ["memory.swap", { linux: { resources: { memory: { limit: 1, swap: 2 } } } }, /^linux\.resources\.memory\.swap: not supported yet/],
-    ["unified", { linux: { resources: { unified: { "io.weight": "10" } } } }, /^linux\.resources\.unified\["io\.weight"\]: not supported yet/],
+    ["cpu realtime", { linux: { resources: { cpu: { realtimeRuntime: 950000 } } } }, /^linux\.resources\.cpu\.realtimeRuntime: cgroup v2 has no realtime/],
+    ["memory.swappiness", { linux: { resources: { memory: { limit: 1, swappiness: 10 } } } }, /^linux\.resources\.memory\.swappiness: cgroup v1 only/],
+    ["unified cgroup.procs", { linux: { resources: { unified: { "cgroup.procs": "1" } } } }, /^linux\.resources\.unified\["cgroup\.procs"\]: crio-lxc manages this file/],
     ["apparmor without host support", { process: { apparmorProfile: "crio-default" } }, /^process\.apparmorProfile: AppArmor is not enabled on this host; set CRIO_LXC_APPARMOR=false/],
     ["unknown rlimit", { process: { rlimits: [{ type: "RLIMIT_FOO", hard: 1, soft: 1 }] } }, /^process\.rlimits\[0\]\.type: unknown resource limit "RLIMIT_FOO"/],
     ["duplicate rlimit", { process: { rlimits: [{ type: "RLIMIT_NOFILE", hard: 1, soft: 1 }, { type: "RLIMIT_NOFILE", hard: 2, soft: 2 }] } }, /^process\.rlimits\[1\]\.type: duplicate/],
     ["soft above hard", { process: { rlimits: [{ type: "RLIMIT_NOFILE", hard: 1, soft: 2 }] } }, /^process\.rlimits\[0\]\.soft: soft limit 2 exceeds hard limit 1/],
-    ["hostname without uts", { hostname: "h", linux: { namespaces: [{ type: "mount" }] } }, /^hostname: requires a new uts namespace/],
+    ["hostname without uts", { hostname: "h", linux: { namespaces: [{ type: "mount" }] } }, /^hostname: requires a uts namespace/],
     ["device rule taking back an exception", { linux: { resources: { devices: [{ allow: false }, { allow: true, type: "c", access: "rwm" }, { allow: false, type: "c", major: 1, minor: 3, access: "w" }] } } }, /^linux\.resources\.devices\[2\]: can't be honoured/],
   ];
   for (const [name, patch, message, ctx] of cases) {
@@ -137,64 +134,17 @@ describe("apparmor and seccomp", () => {
   });
 });
 
-describe("namespaces", () => {
-  const ns = (...namespaces: object[]) => ({ linux: { namespaces } });
-
-  test("types without a path are cloned under liblxc's names, in spec order", () => {
-    const spec = ns({ type: "mount" }, { type: "network" }, { type: "pid" }, { type: "ipc" }, { type: "uts" }, { type: "cgroup" }, { type: "time" });
-    expect(values(spec, "lxc.namespace.clone")).toEqual(["mnt net pid ipc uts cgroup time"]);
-  });
-  test("types with a path are shared; unlisted ones stay the host's", () => {
-    const { items } = run(ns({ type: "mount" }, { type: "network", path: "/run/netns/pod" }, { type: "ipc", path: "/proc/42/ns/ipc" }));
-    const keys = items.filter(([k]) => k.startsWith("lxc.namespace.") || k.startsWith("lxc.net."));
-    expect(keys).toEqual([
-      ["lxc.namespace.clone", "mnt"],
-      ["lxc.namespace.share.net", "/run/netns/pod"],
-      ["lxc.namespace.share.ipc", "/proc/42/ns/ipc"],
-    ]);
-  });
-  test("an empty network is configured only for a new network namespace", () => {
-    expect(values(ns({ type: "mount" }, { type: "network" }), "lxc.net.0.type")).toEqual(["empty"]);
-    expect(values(ns({ type: "mount" }), "lxc.net.0.type")).toEqual([]);
-  });
-  test("the hostname (or the id) is set only with a new uts namespace", () => {
-    expect(values({ hostname: "web" }, "lxc.uts.name")).toEqual(["web"]);
-    expect(values({}, "lxc.uts.name")).toEqual(["c0ffee"]);
-    expect(values(ns({ type: "mount" }), "lxc.uts.name")).toEqual([]);
-  });
-  test("user namespace with id mappings", () => {
-    const spec = {
-      linux: {
-        namespaces: [{ type: "mount" }, { type: "user" }],
-        uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
-        gidMappings: [{ containerID: 0, hostID: 200000, size: 1000 }, { containerID: 1000, hostID: 1000, size: 1 }],
-      },
-    };
-    expect(values(spec, "lxc.idmap")).toEqual(["u 0 100000 65536", "g 0 200000 1000", "g 1000 1000 1"]);
-    expect(values(spec, "lxc.namespace.clone")).toEqual(["mnt user"]);
-  });
-  test("refusals", () => {
-    expect(refusal(ns({ type: "mount" }, { type: "pid" }, { type: "pid" }))).toMatch(/^linux\.namespaces\[2\]\.type: duplicate namespace type "pid"/);
-    expect(refusal(ns({ type: "pid" }))).toMatch(/^linux\.namespaces: a new mount namespace is required/);
-    expect(refusal(ns({ type: "mount", path: "/proc/1/ns/mnt" }))).toMatch(/^linux\.namespaces\[0\]\.path: joining an existing mount namespace/);
-    expect(refusal(ns({ type: "mount" }, { type: "network", path: "netns" }))).toMatch(/^linux\.namespaces\[1\]\.path: expected an absolute path/);
-    expect(refusal(ns({ type: "mount" }, { type: "user" }))).toMatch(/^linux\.uidMappings: required with a new user namespace/);
-    expect(refusal({ linux: { uidMappings: [{ containerID: 0, hostID: 1, size: 1 }] } })).toMatch(/^linux\.uidMappings: requires a user namespace/);
-    const withUserNs = { namespaces: [{ type: "mount" }, { type: "user" }], uidMappings: [{ containerID: 0, hostID: 1, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1, size: 1 }] };
-    expect(refusal({ linux: withUserNs, process: { user: { uid: 0, gid: 0, additionalGids: [10] } } }))
-      .toMatch(/^process\.user\.additionalGids: not supported with a user namespace/);
-  });
-});
-
 describe("process", () => {
-  test("env is deduplicated: the last value wins, in the first one's place", () => {
-    expect(dedupeEnv(["A=1", "B=2", "A=3", "C=x=y", "B="])).toEqual(["A=3", "B=", "C=x=y"]);
-    expect(values({ process: { env: ["PATH=/bin", "X=a b", "PATH=/usr/bin", "HOME=/h"] } }, "lxc.environment")).toEqual(["PATH=/usr/bin", "X=a b", "HOME=/h"]);
+  test("env is deduplicated as runc does: the last value wins, in its own place", () => {
+    expect(dedupeEnv(["A=1", "B=2", "A=3", "C=x=y", "B="])).toEqual(["A=3", "C=x=y", "B="]);
+    expect(values({ process: { env: ["PATH=/bin", "X=a b", "PATH=/usr/bin", "HOME=/h"] } }, "lxc.environment")).toEqual(["X=a b", "PATH=/usr/bin", "HOME=/h"]);
+    expect(refusal({ process: { env: ["A=1", "B=x\u0000y"] } })).toMatch(/^process\.env\[1\]: contains a NUL byte/);
   });
   test("HOME, when the env has none, from the container's /etc/passwd, else / (as runc)", () => {
     const homeDirectory = (uid: number) => (uid === 1000 ? "/home/app" : undefined);
     expect(values({ process: { user: { uid: 1000, gid: 1000 }, env: ["A=1"] } }, "lxc.environment", { homeDirectory })).toEqual(["A=1", "HOME=/home/app"]);
     expect(values({ process: { env: ["A=1"] } }, "lxc.environment", { homeDirectory })).toEqual(["A=1", "HOME=/"]);
+    expect(values({ process: { env: ["HOME=", "A=1"] } }, "lxc.environment")).toEqual(["A=1", "HOME=/"]);
   });
   test("init identity; supplementary groups are comma-separated", () => {
     const { items } = run({ process: { cwd: "/work", user: { uid: 1000, gid: 100, additionalGids: [10, 20] } } });
@@ -227,30 +177,6 @@ describe("process", () => {
     expect(values({ root: { path: "rootfs", readonly: true } }, "lxc.rootfs.path")).toEqual(["dir:/run/bundles/c0ffee/rootfs"]);
     expect(values({ root: { path: "rootfs", readonly: true } }, "lxc.rootfs.options")).toEqual(["ro"]);
     expect(values({ root: { path: "/srv/root" } }, "lxc.rootfs.path")).toEqual(["dir:/srv/root"]);
-  });
-});
-
-describe("sysctl", () => {
-  const withNs = (sysctl: Record<string, string>, ...extra: string[]) => ({
-    linux: { namespaces: ["mount", "uts", ...extra].map((type) => ({ type })), sysctl },
-  });
-
-  test("namespaced sysctls of the container's namespaces", () => {
-    const spec = withNs({ "net.ipv4.ping_group_range": "0 2147483647", "kernel.shmmax": "1024", "fs.mqueue.msg_max": "20", "kernel.domainname": "example.org" }, "network", "ipc");
-    expect(run(spec).items.filter(([k]) => k.startsWith("lxc.sysctl."))).toEqual([
-      ["lxc.sysctl.net.ipv4.ping_group_range", "0 2147483647"],
-      ["lxc.sysctl.kernel.shmmax", "1024"],
-      ["lxc.sysctl.fs.mqueue.msg_max", "20"],
-      ["lxc.sysctl.kernel.domainname", "example.org"],
-    ]);
-  });
-  test("refusals", () => {
-    expect(refusal(withNs({ "vm.swappiness": "10" }))).toMatch(/^linux\.sysctl\["vm\.swappiness"\]: not a namespaced sysctl/);
-    expect(refusal(withNs({ "net.ipv4.ip_forward": "1" }))).toMatch(/^linux\.sysctl\["net\.ipv4\.ip_forward"\]: requires a network namespace/);
-    expect(refusal(withNs({ "kernel.msgmax": "1" }))).toMatch(/requires a ipc namespace/);
-    expect(refusal({ ...withNs({ "kernel.hostname": "x" }), hostname: "y" })).toMatch(/conflicts with hostname/);
-    const readonly = { linux: { ...withNs({ "net.core.somaxconn": "1024" }, "network").linux, readonlyPaths: ["/proc/sys"] } };
-    expect(refusal(readonly)).toMatch(/^linux\.sysctl\["net\.core\.somaxconn"\]: not supported yet by crio-lxc together with "\/proc\/sys"/);
   });
 });
 

@@ -1,0 +1,97 @@
+// Runs the C helper and reads what it reports: the process's pid once it has
+// exec'd, or the stage that failed.
+import { FFIType, ptr } from "bun:ffi";
+import { closeSync, readSync } from "node:fs";
+import { compileC } from "../native/cc";
+import { waitpid } from "../sys";
+import { RUNTIME_TTY_C } from "./console-c";
+import { MSG_FAIL, MSG_PID, MSG_SIZE, STAGE, helperSource } from "./helper-c";
+import { SECCOMP_COPY_C } from "./seccomp-c";
+
+const PIPE_C = `
+int pipe2(int fds[2], int flags);
+int crio_lxc_pipe(int *fds) { return pipe2(fds, 02000000 /* O_CLOEXEC */); }
+`;
+
+const SYMBOLS = {
+  crio_lxc_exec: { args: [FFIType.ptr], returns: FFIType.i32 },
+  crio_lxc_pipe: { args: [FFIType.ptr], returns: FFIType.i32 },
+  crio_lxc_connect_unix: { args: [FFIType.cstring], returns: FFIType.i32 },
+  crio_lxc_socketpair: { args: [FFIType.ptr], returns: FFIType.i32 },
+  crio_lxc_recv_fd: { args: [FFIType.i32], returns: FFIType.i32 },
+  crio_lxc_make_raw: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+  crio_lxc_restore_termios: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+  crio_lxc_copy_winsize: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  crio_lxc_copy_seccomp_filters: { args: [FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+} as const;
+
+type Helper = { [name in keyof typeof SYMBOLS]: (...args: unknown[]) => number };
+let helper: Helper | undefined;
+
+function compileHelper(): Helper {
+  return compileC("crio-lxc-exec.c", [helperSource(), PIPE_C, RUNTIME_TTY_C, SECCOMP_COPY_C].join("\n"), SYMBOLS) as unknown as Helper;
+}
+
+export function loadHelper(): Helper {
+  return (helper ??= compileHelper());
+}
+
+/** A close-on-exec pipe: [read end, write end]. */
+export function cloexecPipe(): [number, number] {
+  const fds = new Int32Array(2);
+  if (loadHelper().crio_lxc_pipe(ptr(fds)) < 0) throw new Error("pipe2 failed");
+  return [fds[0]!, fds[1]!];
+}
+
+export interface HelperFailure { stage: number; errno: number; value: number }
+export type HelperResult = { pid: number; failure?: HelperFailure };
+
+/** Reads 16-byte messages until every writer has closed the pipe (the process exec'd or died). */
+function readReports(fd: number): { pid?: number; failure?: HelperFailure } {
+  const chunks: Buffer[] = [];
+  const buf = Buffer.alloc(256);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(fd, buf);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EINTR" || (err as NodeJS.ErrnoException).code === "EAGAIN") continue;
+      throw err;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+  }
+  const all = Buffer.concat(chunks);
+  const out: { pid?: number; failure?: HelperFailure } = {};
+  for (let off = 0; off + MSG_SIZE <= all.length; off += MSG_SIZE) {
+    const kind = all.readInt32LE(off);
+    if (kind === MSG_PID) out.pid = all.readInt32LE(off + 12);
+    if (kind === MSG_FAIL) out.failure ??= { stage: all.readInt32LE(off + 4), errno: all.readInt32LE(off + 8), value: all.readInt32LE(off + 12) };
+  }
+  return out;
+}
+
+/**
+ * Forks the helper with the plan and waits until the process has exec'd (or
+ * failed). The joiner is reaped here; a process that failed before exec is
+ * reaped too. `reportFd` is the write end of a cloexecPipe, closed here.
+ */
+export function runHelper(plan: Buffer, reportFds: [number, number]): { pid?: number; failure?: HelperFailure } {
+  const [readFd, writeFd] = reportFds;
+  let joiner: number;
+  try {
+    joiner = loadHelper().crio_lxc_exec(ptr(plan));
+  } finally {
+    closeSync(writeFd);
+  }
+  try {
+    if (joiner < 0) return { failure: { stage: STAGE.FORK, errno: -joiner, value: 0 } };
+    const result = readReports(readFd);
+    waitpid(joiner, 0);
+    if (result.failure && result.pid) waitpid(result.pid, 0);
+    if (!result.failure && !result.pid) result.failure = { stage: 0, errno: 0, value: 0 };
+    return result;
+  } finally {
+    closeSync(readFd);
+  }
+}

@@ -1,0 +1,18 @@
+// Compiling a few lines of C at run time with bun:ffi's cc() (TinyCC), for
+// what JavaScript can't do: anything between fork() and exec() (a fork from
+// JavaScript crashes the child, see lxc/monitor.ts). cc() can't read files
+// embedded in a compiled binary (/$bunfs/...), so the source goes through a memfd.
+import { cc, type FFIFunction } from "bun:ffi";
+import { closeSync, writeSync } from "node:fs";
+import { libc } from "./libc";
+
+export function compileC<const T extends Record<string, FFIFunction>>(name: string, source: string, symbols: T) {
+  const fd = libc.memfd_create(Buffer.from(`${name}\0`), 0);
+  if (fd < 0) throw new Error(`memfd_create for ${name} failed`);
+  try {
+    writeSync(fd, source);
+    return cc({ source: `/proc/self/fd/${fd}`, symbols }).symbols;
+  } finally {
+    closeSync(fd);
+  }
+}

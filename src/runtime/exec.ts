@@ -1,0 +1,211 @@
+// exec: run a new process in a created or running container.
+//
+// liblxc's attach needs the monitor's command socket, which is gone once the
+// container started, so the runtime joins the container itself: a C helper
+// forked from here joins init's cgroup and namespaces (through a pidfd) and
+// clones the process with CLONE_PARENT, making it our child (see
+// src/exec/helper-c.ts). In the foreground we wait for it and exit with its
+// status; detached, we return once it has exec'd and the caller (conmon, a
+// subreaper) inherits it when we exit.
+import { closeSync } from "node:fs";
+import { join } from "node:path";
+import { constants } from "node:os";
+import { cgroupPath } from "../cgroup";
+import { lastCapability } from "../exec/capabilities";
+import {
+  callerNofile, checkPreservedFds, execCgroupDir, homeInContainer, isFrozen, namespacesToJoin, stdioToChown,
+} from "../exec/container";
+import { hostHasAppArmor } from "../sys";
+import { ExecError } from "../exec/errors";
+import { failureError } from "../exec/failure";
+import { cloexecPipe, runHelper } from "../exec/helper";
+import { TerminalRelay, connectConsoleSocket, masterSocketPair, receiveMaster } from "../exec/terminal";
+import { marshalPlan } from "../exec/marshal";
+import type { ExecOptions } from "../exec/options";
+import { type ExecPlan, planExec } from "../exec/plan";
+import { execProcess } from "../exec/process";
+import { containerFilters } from "../exec/seccomp";
+import { parseSpec, readJsonFile } from "../spec/schema";
+import { type ContainerRecord, type ProcessRef, isAlive, statusOf, validateId } from "../state";
+import { pidfdOpen, pidfdSendSignal, pollReadable, waitpid, WNOHANG } from "../sys";
+import type { RuntimeContext } from "./context";
+import { writePidFile } from "./pid-file";
+
+/** Returns the exit code for the runtime: the process's status in the foreground, 0 when detached. */
+export async function execInContainer(ctx: RuntimeContext, opts: ExecOptions): Promise<number> {
+  const id = validateId(opts.id);
+  refuseUnsupportedOptions(opts);
+  const record = ctx.store.load(id);
+  checkStatus(record, opts.ignorePaused);
+  const specFile = join(record.bundle, "config.json");
+  const spec = parseSpec(readJsonFile(specFile), specFile);
+  const exec = execProcess(opts, spec, specFile);
+  const init = record.init!;
+  const plan = planExec(exec, {
+    spec, specFile,
+    features: ctx.settings,
+    hostHasAppArmor: hostHasAppArmor(),
+    lastCap: lastCapability(),
+    homeOf: (uid) => homeInContainer(init.pid, uid),
+    callerNofile: callerNofile(),
+    note: (message) => ctx.log.info(message),
+  });
+  const cgroupProcs = join(cgroupPath(execCgroupDir(record.cgroupDir, opts.cgroup)), "cgroup.procs");
+  checkPreservedFds(opts.preserveFds);
+
+  checkTerminal(opts, plan.terminal);
+  const seccompFilters = spec.linux?.seccomp ? containerFilters(init.pid) : [];
+  const pty = plan.terminal ? consoleEnds(opts) : undefined;
+  let pid: number;
+  try {
+    pid = startProcess(plan, { cgroupProcs, init, preserveFds: opts.preserveFds, consoleFd: pty?.theirs, seccompFilters, file: exec.file });
+  } catch (err) {
+    if (pty?.ours !== undefined) closeSync(pty.ours);
+    throw err;
+  } finally {
+    if (pty) closeSync(pty.theirs);
+  }
+  ctx.log.info("process exec'd", { pid, args: plan.args, detach: opts.detach, terminal: plan.terminal });
+  let master: number | undefined;
+  try {
+    if (pty?.ours !== undefined) master = takeMaster(pty.ours);
+    if (opts.pidFile) writePidFile(opts.pidFile, pid);
+  } catch (err) {
+    // As runc: a process whose exec failed half-way is not left running.
+    terminate(pid);
+    throw err;
+  }
+  return opts.detach ? 0 : await waitForeground(pid, master);
+}
+
+function terminate(pid: number): void {
+  process.kill(pid, "SIGKILL");
+  waitpid(pid, 0);
+}
+
+/** Detached: the caller's console socket gets the master. Foreground: we do, over a socket pair. */
+function consoleEnds(opts: ExecOptions): { theirs: number; ours?: number } {
+  if (opts.detach) return { theirs: connectConsoleSocket(opts.consoleSocket!) };
+  const [ours, theirs] = masterSocketPair();
+  return { ours, theirs };
+}
+
+function takeMaster(socket: number): number {
+  try {
+    return receiveMaster(socket);
+  } finally {
+    closeSync(socket);
+  }
+}
+
+interface StartInputs {
+  cgroupProcs: string;
+  init: ProcessRef;
+  preserveFds: number;
+  consoleFd?: number;
+  seccompFilters: Buffer[];
+  file: string;
+}
+
+/** Forks the helper; returns the pid of the process once it has exec'd. */
+function startProcess(plan: ExecPlan, inputs: StartInputs): number {
+  const initPid = inputs.init.pid;
+  const pidfd = openInit(inputs.init);
+  try {
+    const namespaces = namespacesToJoin(initPid);
+    const report = cloexecPipe();
+    const memory = marshalPlan(plan, {
+      reportFd: report[1], pidfd, nsFlags: namespaces.flags, cgroupProcs: inputs.cgroupProcs,
+      preserveFds: inputs.preserveFds, capLast: lastCapability(), consoleFd: inputs.consoleFd ?? -1, seccompFilters: inputs.seccompFilters,
+      // With a terminal, runc chowns the pty it made; else the caller's stdio.
+      stdioChown: plan.terminal ? 0b111 : stdioToChown(plan.uid),
+    });
+    const result = runHelper(memory, report);
+    if (result.failure) {
+      throw failureError(result.failure, { plan, file: inputs.file, cgroupProcs: inputs.cgroupProcs, initPid, namespaces: namespaces.names });
+    }
+    return result.pid!;
+  } finally {
+    closeSync(pidfd);
+  }
+}
+
+/** A pidfd of init, which pins it: then it must still be the process we recorded. */
+function openInit(init: ProcessRef): number {
+  let pidfd: number;
+  try {
+    pidfd = pidfdOpen(init.pid);
+  } catch {
+    throw new ExecError("cannot exec in a stopped container");
+  }
+  if (isAlive(init)) return pidfd;
+  closeSync(pidfd);
+  throw new ExecError("cannot exec in a stopped container");
+}
+
+/** runc's checks of --tty, --detach and --console-socket. */
+function checkTerminal(opts: ExecOptions, terminal: boolean): void {
+  if (opts.detach && terminal && !opts.consoleSocket) {
+    throw new ExecError("crio-lxc exec: cannot allocate tty if runc will detach without setting console socket", 1);
+  }
+  if ((!opts.detach || !terminal) && opts.consoleSocket) {
+    throw new ExecError("crio-lxc exec: cannot use console socket if runc will not detach or allocate tty", 1);
+  }
+}
+
+function refuseUnsupportedOptions(opts: ExecOptions): void {
+  if (opts.pidfdSocket) throw new ExecError("crio-lxc exec: --pidfd-socket is not supported yet by crio-lxc", 1);
+}
+
+/** runc's rules: created and running containers take an exec; paused ones only with --ignore-paused. */
+function checkStatus(record: ContainerRecord, ignorePaused: boolean): void {
+  const status = statusOf(record);
+  if (status === "stopped") throw new ExecError("cannot exec in a stopped container");
+  if (status === "creating") throw new ExecError("cannot exec in a container that is still being created");
+  if (!ignorePaused && isFrozen(record.cgroupDir)) {
+    throw new ExecError("cannot exec in a paused container (use --ignore-paused to override)");
+  }
+}
+
+/** Like runc in the foreground: signals we get go to the process (a terminal's ^C, CRI-O's stop). */
+const FORWARDED_SIGNALS = ["SIGHUP", "SIGINT", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGTERM", "SIGWINCH"] as const;
+
+function exitCodeOf(status: number): number {
+  const signal = status & 0x7f;
+  return signal === 0 ? (status >> 8) & 0xff : 128 + signal;
+}
+
+async function waitForeground(pid: number, master?: number): Promise<number> {
+  // Our unreaped child: its pid can't be reused, so the pidfd is for this process.
+  const pidfd = pidfdOpen(pid);
+  const terminal = master === undefined ? undefined : new TerminalRelay(master);
+  // With a terminal, SIGWINCH resizes it instead.
+  const stopForwarding = forwardSignals(pidfd, terminal ? FORWARDED_SIGNALS.filter((s) => s !== "SIGWINCH") : FORWARDED_SIGNALS);
+  try {
+    for (;;) {
+      const [got, status] = waitpid(pid, WNOHANG);
+      if (got === pid) {
+        terminal?.drain();
+        return exitCodeOf(status);
+      }
+      const fds = [pidfd, ...(terminal?.pollFds() ?? [])];
+      const ready = pollReadable(fds, 100).map((i) => fds[i]!);
+      terminal?.pump(ready);
+      // Let pending signal handlers run.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    stopForwarding();
+    terminal?.close();
+    closeSync(pidfd);
+  }
+}
+
+function forwardSignals(pidfd: number, names: readonly (typeof FORWARDED_SIGNALS)[number][]): () => void {
+  const handlers = names.map((name) => {
+    const handler = () => { try { pidfdSendSignal(pidfd, constants.signals[name]); } catch { /* already gone */ } };
+    process.on(name, handler);
+    return [name, handler] as const;
+  });
+  return () => { for (const [name, handler] of handlers) process.off(name, handler); };
+}
