@@ -17,6 +17,7 @@ import { CreatePhase } from "./create-phase";
 import { makeFifos, openReady, startHostHook, waitReady, type ReadyResult } from "./hold";
 import { runHooksWarnOnFailure } from "./oci-hooks";
 import { planPlacement, prepareCgroups } from "./placement";
+import { carriedMountFlags } from "./mount-flags";
 import { checkExecutable, createMountPoints, homeDirectory, resolveContainerPath } from "./rootfs";
 import { writePidFile } from "./pid-file";
 import { hostHasAppArmor } from "../sys";
@@ -74,6 +75,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       hostHasAppArmor: hostHasAppArmor(),
       resolvePath: (path, mounted) => resolveContainerPath(rootfs, path, mounted),
       homeDirectory: (uid) => homeDirectory(rootfs, uid),
+      bindSourceFlags: carriedMountFlags,
       namespaceFileType,
     });
     const { items, files, notes, joins, hookOwner } = translation;

@@ -13,6 +13,8 @@ export interface MountContext {
   bundle: string;
   /** Decides create=dir vs create=file for a bind mount's target. */
   bindSourceKind: (hostPath: string) => BindSourceKind;
+  /** ro/nosuid/nodev/noexec of the mount a bind source is on (locked in a user namespace). */
+  bindSourceFlags: (hostPath: string) => readonly string[];
   resolvePath: ResolvePath;
 }
 
@@ -90,12 +92,16 @@ function bindEntry(mount: Mount, target: ResolvedPath, ctx: MountContext, at: Js
 /**
  * liblxc 5.0 remounts a bind mount to apply its flags only when it is
  * read-only (mount_entry skips the remount otherwise), so nosuid, nodev,
- * noexec… on a writable bind would be lost: the mount hook remounts it.
+ * noexec… on a writable bind would be lost: the mount hook remounts it,
+ * keeping the source mount's flags as liblxc's own remount does (a user
+ * namespace couldn't clear them anyway).
  */
-function applyBindFlags(options: readonly string[], target: string, out: Translation): void {
+function applyBindFlags(options: readonly string[], entry: FstabEntry, ctx: MountContext, out: Translation): void {
   const flags = options.filter((o) => VFS_FLAGS.has(o));
   if (!flags.length || flags.findLast((o) => o === "ro" || o === "rw") === "ro") return;
-  out.hookLine("mount", `mount -o ${shellQuote(["remount", "bind", ...flags].join(","))} "$LXC_ROOTFS_MOUNT"/${shellQuote(target)}`);
+  const carried = ctx.bindSourceFlags(entry.source).filter((f) => !flags.includes(f) && !(f === "nodev" && flags.includes("dev")));
+  const all = ["remount", "bind", ...flags, ...carried];
+  out.hookLine("mount", `mount -o ${shellQuote(all.join(","))} "$LXC_ROOTFS_MOUNT"/${shellQuote(entry.target)}`);
 }
 
 function filesystemEntry(mount: Mount, target: string, at: JsonPathSegment[]): FstabEntry {
@@ -138,7 +144,7 @@ function translateMount(mount: Mount, i: number, ctx: MountContext, mounted: Mou
   // A tmpfs on /dev is kept: it covers lxc.autodev's tmpfs, and liblxc fills
   // the topmost /dev with device nodes after all mount entries.
   const entry = bind ? bindEntry(mount, target, ctx, at) : filesystemEntry(mount, target.target, at);
-  if (bind) applyBindFlags(mount.options ?? [], target.target, out);
+  if (bind) applyBindFlags(mount.options ?? [], entry, ctx, out);
   if (target.kind === "missing" && !target.belowMount) {
     out.mountPoint({ target: target.target, kind: entry.options.includes("create=file") ? "file" : "directory", at: [...at, "destination"] });
   }

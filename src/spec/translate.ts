@@ -59,6 +59,8 @@ export interface TranslateContext {
   bfq?: boolean;
   /** How to tell a bind source's kind; defaults to stat(2) via statBindSource. Inject for tests. */
   bindSourceKind?: (hostPath: string) => BindSourceKind;
+  /** ro/nosuid/nodev/noexec of the mount a bind source lies on; default: none known. */
+  bindSourceFlags?: (hostPath: string) => readonly string[];
   /**
    * Resolves container paths (mount destinations, masked and read-only paths,
    * cwd) inside the rootfs. Without it paths are taken literally and nothing
@@ -153,7 +155,9 @@ export function translate(spec: Spec, ctx: TranslateContext): TranslationResult 
   translateSysctls(spec, plan, out);
   translateResources(spec.linux?.resources, ctx.features, out, { bfq: ctx.bfq ?? false });
   const resolvePath = ctx.resolvePath ?? literalPath;
-  const mounted = translateMounts(spec, { bundle: ctx.bundle, bindSourceKind: ctx.bindSourceKind ?? statBindSource, resolvePath }, out);
+  const mounted = translateMounts(spec, {
+    bundle: ctx.bundle, bindSourceKind: ctx.bindSourceKind ?? statBindSource, bindSourceFlags: ctx.bindSourceFlags ?? (() => []), resolvePath,
+  }, out);
   translateProtectedPaths(paths, resolvePath, mounted, out);
   translateDevices(spec, plan, mounted, out);
   translateRootfsPropagation(spec, out);

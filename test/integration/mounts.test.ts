@@ -52,6 +52,15 @@ describe("bind mounts", () => {
     expect(out).toMatch(/ \/mnt [a-z]+,nosuid,nodev,noexec/);
   });
 
+  test("a writable bind keeps the flags of the mount its source is on", async () => {
+    const src = bindSource();
+    sh(`mount -t tmpfs -o nosuid,nodev flagged ${src}`);
+    cleanups.push(() => sh(`umount ${src}`));
+    const mounts = [PROC, { destination: "/mnt", type: "bind", source: src, options: ["rbind", "noexec"] }];
+    const { out } = await box.run("grep ' /mnt ' /proc/self/mountinfo", { mounts });
+    expect(out).toMatch(/ \/mnt rw,nosuid,nodev,noexec/);
+  });
+
   test("a file bound onto a file; a missing bind source fails create naming the mount", async () => {
     const src = bindSource();
     const mounts = [PROC, { destination: "/etc/motd", type: "bind", source: join(src, "file") }];

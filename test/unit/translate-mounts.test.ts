@@ -145,6 +145,11 @@ describe("bind mount flags and propagation", () => {
     );
     expect(hookLines(spec)).toEqual([`mount -o 'remount,bind,nosuid,noexec' "$LXC_ROOTFS_MOUNT"/'a'`]);
   });
+  test("the remount keeps the source mount's ro/nosuid/nodev/noexec, as liblxc's own remount does", () => {
+    const spec = mounts({ destination: "/a", type: "bind", source: "/srv/data", options: ["rbind", "noexec", "dev"] });
+    const lines = run(spec, { bindSourceFlags: () => ["nosuid", "nodev", "noexec"] }).files.find((f) => f.name === "mount-hook.sh")!.content;
+    expect(lines).toContain(`mount -o 'remount,bind,noexec,dev,nosuid' "$LXC_ROOTFS_MOUNT"/'a'`);
+  });
   test("rootfsPropagation private/rprivate make the new namespace's / private before the rootfs is mounted", () => {
     const { items, files } = run({ linux: { namespaces: [{ type: "mount" }], rootfsPropagation: "rprivate" } });
     expect(items).toContainEqual(["lxc.hook.pre-mount", "/bin/sh '/run/crio-lxc/c0ffee/pre-mount-hook.sh'"]);
