@@ -203,6 +203,20 @@ describe("mount propagation", () => {
     expect(out).toMatch(/ \/ rw,\S* shared:\d+ - /);
   });
 
+  test("a bind mount's own rslave/rprivate: the host's new mounts under the source reach it or not", async () => {
+    const src = bindSource();
+    mkdirSync(join(src, "probe"));
+    sh(`mount --bind ${src} ${src} && mount --make-shared ${src}`);
+    cleanups.push(() => sh(`umount -R ${src}`));
+    const mounts: object[] = [PROC, ...["rslave", "rprivate"].map((p) => ({ destination: `/${p}`, type: "bind", source: src, options: ["rbind", p] }))];
+    const flag = join(sb.dir, `flag-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(flag);
+    mounts.push({ destination: "/flag", type: "bind", source: flag, options: ["rbind"] });
+    const script = "while [ ! -e /flag/go ]; do sleep 0.05; done; for p in rslave rprivate; do grep -q \" /$p/probe \" /proc/self/mountinfo && echo $p-seen || echo $p-unseen; done";
+    const { out } = await box.run(script, { mounts }, () => sh(`mount -t tmpfs probe ${src}/probe && touch ${flag}/go`));
+    expect(out).toBe("rslave-seen\nrprivate-unseen\n");
+  });
+
   test("shared and unbindable are refused, naming the field", () => {
     const shared = box.create(box.spec("true", { linux: { rootfsPropagation: "rshared" } }));
     expect(shared.stderr).toContain('linux.rootfsPropagation: "rshared" can\'t be honoured');
