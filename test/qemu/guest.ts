@@ -1,6 +1,6 @@
 // What the tests in test/qemu share. They run in scripts/qemu-lane: a guest
 // kernel with a real cgroup2 and every controller, this machine's / read-only.
-import { cpSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { REPO, ROOTFS, type Sandbox, busyboxSpec } from "../support/runtime";
 
@@ -16,7 +16,8 @@ export function requireQemuLane(): void {
 /** The busybox rootfs copied where the guest can write (its / is read-only). */
 export function writableRootfs(sb: Sandbox): string {
   const copy = join(sb.dir, "rootfs");
-  if (!existsSync(copy)) cpSync(ROOTFS, copy, { recursive: true, verbatimSymlinks: true });
+  // cp -a: keeps symlinks, modes and any special files exactly.
+  if (!existsSync(copy) && Bun.spawnSync(["cp", "-a", ROOTFS, copy]).exitCode !== 0) throw new Error(`cannot copy ${ROOTFS} to ${copy}`);
   return copy;
 }
 
