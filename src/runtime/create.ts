@@ -6,6 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import { requireUnifiedHierarchy } from "../cgroup";
 import { liblxc } from "../lxc/liblxc";
 import { CAPS_FAILED, forkMonitor, type MonitorJoin } from "../lxc/monitor";
+import { refuse } from "../spec/errors";
 import { loadSpec, type Spec } from "../spec/schema";
 import { SETUP_ERRORS_FILE } from "../spec/output";
 import { translate, type ConfigItem, type NamespaceJoin, type StateFile, type TranslationResult } from "../spec/translate";
@@ -39,6 +40,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   requireUnifiedHierarchy();
   const bundle = resolve(opts.bundle || ".");
   const spec = loadSpec(bundle);
+  if (!spec.process) refuse(["process"], "required to create a container");
   if (opts.consoleSocket && !spec.process?.terminal) {
     throw new RuntimeError("--console-socket was given but process.terminal is false in config.json");
   }
@@ -80,7 +82,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     });
     const { items, files, notes, joins, hookOwner } = translation;
     if (createPhase) items.push(...createPhase.configItems(rootfs, hookOwner));
-    for (const note of notes) ctx.log.debug(note);
+    for (const note of notes) ctx.log.info(note);
     keepCallerNofile(items);
     createMountPoints(rootfs, translation.mountPoints);
     if (hasUserNamespace(items)) letContainerRootReach(ctx.store.root, stateDir);

@@ -56,7 +56,7 @@ export const ProcessSchema = v.object({
   rlimits: optional(v.array(RlimitSchema)),
   noNewPrivileges: optional(v.boolean()),
   apparmorProfile: optional(v.string()),
-  oomScoreAdj: optional(int32),
+  oomScoreAdj: optional(v.pipe(int32, v.minValue(-1000, "expected -1000 to 1000"), v.maxValue(1000, "expected -1000 to 1000"))),
   scheduler: optional(SchedulerSchema),
   selinuxLabel: optional(v.string()),
   ioPriority: optional(IoPrioritySchema),
