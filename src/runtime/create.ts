@@ -47,7 +47,6 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   checkTerminalRequest(spec.process?.terminal, opts.consoleSocket, spec.process?.consoleSize);
   const args = spec.process?.args ?? [];
   const rootfs = resolve(bundle, spec.root?.path ?? "rootfs");
-  checkExecutable(rootfs, args[0]!, spec.process?.env ?? [], spec.process?.cwd ?? "/");
   const placement = planPlacement(ctx, spec, id);
   const { cgroupDir, monitorCgroupDir } = placement;
 
@@ -81,6 +80,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       namespaceFileType,
     });
     const { items, files, notes, joins, hookOwner } = translation;
+    checkExecutable(rootfs, args[0]!, spec.process?.env ?? [], spec.process?.cwd ?? "/", translation.mounted);
     if (createPhase) items.push(...createPhase.configItems(rootfs, hookOwner));
     for (const note of notes) ctx.log.info(note);
     keepCallerNofile(items);
