@@ -119,6 +119,8 @@ const IntelRdtSchema = v.object({
   l3CacheSchema: optional(v.string()),
   memBwSchema: optional(v.string()),
   enableMonitoring: optional(v.boolean()),
+  enableCMT: optional(v.boolean()),
+  enableMBM: optional(v.boolean()),
 });
 
 export const LinuxSchema = v.object({
