@@ -34,21 +34,22 @@ export async function runContainer(ctx: RuntimeContext, opts: RunOptions): Promi
   const bundle = resolve(opts.bundle || ".");
   const ownConsole = !opts.detach && !opts.consoleSocket && loadSpec(bundle).process?.terminal ? new OwnConsole() : undefined;
   if (!opts.detach) setChildSubreaper();
+  let created = false;
   let master: number | undefined;
   try {
     await createContainer(ctx, { id, bundle, pidFile: opts.pidFile, consoleSocket: opts.consoleSocket ?? ownConsole?.path });
+    created = true;
     master = ownConsole?.receive();
+    startContainer(ctx, id);
+  } catch (err) {
+    if (master !== undefined) closeSync(master);
+    // Only what this call created: a failed create may be about an existing container of that id.
+    if (created) deleteContainer(ctx, id, true);
+    throw err;
   } finally {
     ownConsole?.close();
   }
   const record = ctx.store.load(id);
-  try {
-    startContainer(ctx, id);
-  } catch (err) {
-    if (master !== undefined) closeSync(master);
-    if (!opts.keep) deleteContainer(ctx, id, true);
-    throw err;
-  }
   reapMonitor(record.monitor?.pid);
   if (opts.detach) return 0;
   const code = await waitForeground(record.init!.pid, master);

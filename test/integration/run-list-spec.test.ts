@@ -110,6 +110,9 @@ describe("run --detach and list", () => {
       created: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), owner: "root", annotations: {},
     });
     expect(sb.run(["list", "-q"]).stdout.split("\n")).toContain(id);
+    // A second run with the id fails and leaves the first container alone.
+    expect(sb.run(["run", "--bundle", bundle, id])).toMatchObject({ code: 1, stderr: `container ${id} already exists\n` });
+    expect(sb.state(id)).toMatchObject({ status: "running", pid });
     const table = sb.run(["list"]).stdout.split("\n");
     expect(table[0]).toMatch(/^ID {2,}PID {2,}STATUS {2,}BUNDLE {2,}CREATED {2,}OWNER$/);
     expect(table.find((line) => line.startsWith(`${id} `))).toMatch(new RegExp(`^${id} +${pid} +running +${bundle} +\\S+ +root$`));
