@@ -4,7 +4,7 @@
 // errors reported the way conmon/podman read them.
 import { type ArgsDef, type CommandDef, parseArgs, renderUsage, runCommand } from "citty";
 import { createLogger, reportClientError, type Logger } from "./log";
-import { loadSettings, settingDefinitions, type SettingFlags } from "./settings";
+import { loadSettings, settingDefinitions, settingFlagsFromArgs } from "./settings";
 import { StateStore } from "./state";
 import type { RuntimeContext } from "./runtime/context";
 import { VERSION } from "./version";
@@ -39,6 +39,12 @@ const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
   update: () => import("./commands/update").then((m) => m.default),
   events: () => import("./commands/events").then((m) => m.default),
   ps: () => import("./commands/ps").then((m) => m.default),
+  run: () => import("./commands/run").then((m) => m.default),
+  list: () => import("./commands/list").then((m) => m.default),
+  spec: () => import("./commands/spec").then((m) => m.default),
+  features: () => import("./commands/features").then((m) => m.default),
+  check: () => import("./commands/check").then((m) => m.default),
+  "env-template": () => import("./commands/env-template").then((m) => m.default),
 };
 
 export const mainCommand: CommandDef<typeof globalArgs> = {
@@ -126,9 +132,11 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     rejectUnknownFlags(ownArgv, (command.args ?? {}) as ArgsDef, `crio-lxc ${name}`);
-    const ctx = runtimeContext(globals, name);
-    log = ctx.log;
-    const { result } = await runCommand(command, { rawArgs: commandArgv, data: ctx });
+    // Commands that don't run containers (check, spec…) get the global flags instead: they must work with broken settings.
+    const standalone = (command as { standalone?: boolean }).standalone === true;
+    const ctx = standalone ? undefined : runtimeContext(globals, name);
+    log = ctx?.log;
+    const { result } = await runCommand(command, { rawArgs: commandArgv, data: ctx ?? { globals } });
     return typeof result === "number" ? result : 0;
   } catch (err) {
     const message = (err as Error).message ?? String(err);
@@ -139,12 +147,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function runtimeContext(globals: Record<string, unknown>, cmd: string): RuntimeContext {
-  const flags: SettingFlags = { debug: globals.debug === true };
-  for (const d of settingDefinitions) {
-    const value = globals[d.flag.replace(/^--/, "")];
-    if (value !== undefined && value !== "") flags[d.key] = value as string | boolean;
-  }
-  const { settings, warnings } = loadSettings(flags);
+  const { settings, warnings } = loadSettings(settingFlagsFromArgs(globals));
   const log = createLogger({ file: settings.logFile, level: settings.logLevel, timestamp: settings.logTimestamp, cmd });
   for (const warning of warnings) log.warn(warning);
   return {

@@ -174,6 +174,16 @@ export type SettingFlags = Partial<Record<SettingKey, string | boolean | undefin
   debug?: boolean;
 };
 
+/** The setting flags among parsed command-line args (`--log-level` → logLevel); unset and empty ones left out. */
+export function settingFlagsFromArgs(args: Record<string, unknown>): SettingFlags {
+  const flags: SettingFlags = { debug: args.debug === true };
+  for (const d of settingDefinitions) {
+    const value = args[d.flag.replace(/^--/, '')];
+    if (value !== undefined && value !== '') flags[d.key] = value as string | boolean;
+  }
+  return flags;
+}
+
 export interface EnvFileEntry {
   value: string;
   line: number;

@@ -175,7 +175,8 @@ function exitCodeOf(status: number): number {
   return signal === 0 ? (status >> 8) & 0xff : 128 + signal;
 }
 
-async function waitForeground(pid: number, master?: number): Promise<number> {
+/** Waits for our child `pid`, relaying its terminal and forwarding signals; returns its exit code (128+n for signal n). */
+export async function waitForeground(pid: number, master?: number): Promise<number> {
   // Our unreaped child: its pid can't be reused, so the pidfd is for this process.
   const pidfd = pidfdOpen(pid);
   const terminal = master === undefined ? undefined : new TerminalRelay(master);
