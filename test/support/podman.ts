@@ -30,9 +30,13 @@ export class Podman {
       ...containers,
       "[engine]",
       'cgroup_manager = "cgroupfs"',
+      // Private to this instance: the default /run/libpod and shm locks are shared by
+      // every podman on the machine, and another suite's `system reset` would clear them.
+      `tmp_dir = "${join(this.dir, "tmp")}"`,
+      'lock_type = "file"',
       'events_logger = "file"',
       'runtime_supports_json = ["crio-lxc"]',
-      'runtime_supports_nocgroup = ["crio-lxc"]',
+      // Not runtime_supports_nocgroup: crio-lxc has no --cgroup-manager=disabled (docs/examples explain).
       "[network]",
       // /etc may be read-only (scripts/qemu-lane).
       `network_config_dir = "${join(this.dir, "networks")}"`,
