@@ -25,7 +25,13 @@ export function requireUnifiedHierarchy(): void {
  * the way systemd nests it and puts the container in `prefix-name.scope`.
  */
 export function resolveCgroupDir(cgroupsPath: string | undefined, id: string, systemd: boolean, ownCgroup?: string): string {
-  if (systemd) return cgroupsPath ? systemdCgroupDir(cgroupsPath) : `system.slice/crio-lxc-${id}.scope`;
+  const dir = systemd ? (cgroupsPath ? systemdCgroupDir(cgroupsPath) : `system.slice/crio-lxc-${id}.scope`) : cgroupfsDir(cgroupsPath, id, ownCgroup);
+  // liblxc refuses ".." anywhere in lxc.cgroup.dir.container, also inside a name.
+  if (dir.includes("..")) throw new CgroupError(`linux.cgroupsPath: ".." in ${JSON.stringify(dir)} is not allowed`);
+  return dir;
+}
+
+function cgroupfsDir(cgroupsPath: string | undefined, id: string, ownCgroup?: string): string {
   const path = cgroupsPath || `crio-lxc/${id}`;
   const parts = path.split("/").filter(Boolean);
   if (!parts.length || parts.some((part) => part === ".." || part === ".")) {

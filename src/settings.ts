@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { LOG_LEVELS } from './log';
+import { TEST_PAUSE_VARIABLE } from './runtime/test-pause';
 
 export const ENV_FILE_VARIABLE = 'CRIO_LXC_ENV_FILE';
 export const DEFAULT_ENV_FILE = '/etc/default/crio-lxc';
@@ -248,6 +249,8 @@ function unknownVariableWarning(name: string, where: string, inFile: boolean): s
     return `${where}: no longer used: it named a separate helper binary, but crio-lxc runs the container init, monitor and hooks from its own single binary (value ignored)`;
   }
   if (name === ENV_FILE_VARIABLE) return inFile ? `${where}: has no effect inside the environment file (ignored)` : undefined;
+  // Read from the process environment only, by runtime/test-pause.ts.
+  if (name === TEST_PAUSE_VARIABLE && !inFile) return undefined;
   if (name.startsWith(SETTING_PREFIX)) return `${where}: unknown setting (ignored)`;
   return inFile ? `${where}: not a crio-lxc setting (ignored)` : undefined;
 }

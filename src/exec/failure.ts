@@ -51,6 +51,7 @@ function describe(f: HelperFailure, ctx: FailureContext): string {
     case STAGE.SETGID: return f.errno === EINVAL ? `cannot setgid to unmapped gid ${plan.gid} in user namespace` : `unable to setup user: setgid ${plan.gid}: ${why}`;
     case STAGE.SETUID: return f.errno === EINVAL ? `cannot setuid to unmapped uid ${plan.uid} in user namespace` : `unable to setup user: setuid ${plan.uid}: ${why}`;
     case STAGE.CHDIR: return `chdir to cwd (${JSON.stringify(plan.cwd)}) set in ${ctx.file} failed: ${why}`;
+    case STAGE.CWD_OUTSIDE: return `cwd (${JSON.stringify(plan.cwd)}) set in ${ctx.file} leads outside the container`;
     case STAGE.CAPSET: return `unable to apply caps: ${why}`;
     case STAGE.AMBIENT: return `unable to apply caps: raising ambient ${cap()}: ${why}`;
     case STAGE.NO_NEW_PRIVS: return `setting no_new_privs: ${why}`;

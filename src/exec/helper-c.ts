@@ -32,6 +32,7 @@ export const STAGE = {
   FORK: 1, CGROUP: 2, SETNS: 3, CLONE: 4, RLIMIT: 5, OOM_SCORE_ADJ: 6, BOUNDING: 7, KEEPCAPS: 8,
   GROUPS: 9, SETGID: 10, SETUID: 11, CHDIR: 12, CAPSET: 13, AMBIENT: 14, NO_NEW_PRIVS: 15,
   APPARMOR: 16, FDS: 17, SECCOMP: 18, EXEC: 19, EXEC_SEARCH: 20, STDIO: 21, KEYRING: 22, CONSOLE: 23, PERSONALITY: 24,
+  CWD_OUTSIDE: 25,
 } as const;
 
 export const MSG_PID = 1;
@@ -40,8 +41,8 @@ export const MSG_SIZE = 16;
 
 /** Syscalls called raw: glibc's set*id wrappers broadcast to threads, and clone() needs CLONE_PARENT without a stack. */
 const SYSCALLS: Record<string, Record<string, number>> = {
-  x64: { SYS_clone: 56, SYS_setgroups: 116, SYS_setresuid: 117, SYS_setresgid: 119, SYS_capget: 125, SYS_capset: 126, SYS_keyctl: 250 },
-  arm64: { SYS_clone: 220, SYS_setgroups: 159, SYS_setresuid: 147, SYS_setresgid: 149, SYS_capget: 90, SYS_capset: 91, SYS_keyctl: 219 },
+  x64: { SYS_clone: 56, SYS_getcwd: 79, SYS_setgroups: 116, SYS_setresuid: 117, SYS_setresgid: 119, SYS_capget: 125, SYS_capset: 126, SYS_keyctl: 250 },
+  arm64: { SYS_clone: 220, SYS_getcwd: 17, SYS_setgroups: 159, SYS_setresuid: 147, SYS_setresgid: 149, SYS_capget: 90, SYS_capset: 91, SYS_keyctl: 219 },
 };
 
 function defines(): string {
@@ -101,6 +102,7 @@ void *memcpy(void *dst, const void *src, u64 n);
 #define SIGCHLD 17
 #define F_SETFD 2
 #define CLOSE_RANGE_CLOEXEC 4
+#define PR_SET_DUMPABLE 4
 #define PR_SET_KEEPCAPS 8
 #define PR_CAPBSET_DROP 24
 #define PR_SET_NO_NEW_PRIVS 38
@@ -287,6 +289,20 @@ static void exec_program(u64 *plan)
 	fail(plan, ST_EXEC_SEARCH, ENOENT, 0, 127);
 }
 
+/*
+ * Until execve this process holds the runtime's fds (close-on-exec), so a cwd
+ * through /proc/self/fd/N, or another process's fd, could land outside the
+ * container (CVE-2024-21626): the kernel's getcwd then starts "(unreachable)".
+ */
+static void require_cwd_inside(u64 *plan)
+{
+	char path[4096];
+	if (syscall(SYS_getcwd, path, sizeof path) < 0)
+		fail(plan, ST_CWD_OUTSIDE, errno, 0, 1);
+	if (path[0] != '/')
+		fail(plan, ST_CWD_OUTSIDE, ENOENT, 0, 1);
+}
+
 /* In the container's namespaces and cgroup; the runtime's child. Never returns. */
 static void become_process(u64 *plan)
 {
@@ -321,6 +337,7 @@ static void become_process(u64 *plan)
 	set_user(plan);
 	if (!in_cwd)
 		TRY(ST_CHDIR, chdir((const char *)plan[S_CWD]));
+	require_cwd_inside(plan);
 	if (with_caps) {
 		TRY(ST_KEEPCAPS, prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0));
 		set_caps(plan);
@@ -346,6 +363,12 @@ static void join_cgroup(u64 *plan)
 static void join_container(u64 *plan)
 {
 	reset_signals();
+	/*
+	 * Until its execve the process runs the runtime's binary inside the
+	 * container: non-dumpable, its /proc/<pid>/exe, fd/, mem and environ are
+	 * closed to the container's processes (CVE-2019-5736). execve resets it.
+	 */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	join_cgroup(plan);
 	if (plan[S_NS_FLAGS])
 		TRY(ST_SETNS, setns((int)plan[S_PIDFD], (int)plan[S_NS_FLAGS]));

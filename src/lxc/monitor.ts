@@ -41,6 +41,14 @@ int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offse
 	for (int s = 1; s < 65; s++)
 		signal(s, (sighandler_t)0);
 	sigprocmask(2 /* SIG_SETMASK */, empty_set, 0);
+	/*
+	 * The init liblxc clones from here stays a copy of the runtime, with
+	 * liblxc's fds (the host's /sys/fs/cgroup among them), until it execs
+	 * the container's process. Non-dumpable, its /proc/<pid>/exe, fd/, cwd,
+	 * root and environ are closed to processes in the container (CVE-2019-5736,
+	 * CVE-2024-21626); the exec resets it.
+	 */
+	prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0);
 	/* Without a terminal of its own, liblxc can't take the caller's /dev/tty as a console peer. */
 	setsid();
 	if (unset_path)
