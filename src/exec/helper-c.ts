@@ -1,7 +1,7 @@
 // The C half of `exec`: forked from the runtime, it joins the container and
 // execs the process. JavaScript must never fork (JavaScriptCore's JIT region
 // is MADV_DONTFORK), and setns() into a mount namespace fails in a threaded
-// process, so this runs as C compiled at run time (see src/native/cc.ts).
+// process, so this runs as C (a native unit, see src/native/unit.ts).
 //
 //   runtime ──fork──▶ joiner: joins the cgroup, then init's namespaces
 //                      └──clone(CLONE_PARENT)──▶ process: the runtime's child,
