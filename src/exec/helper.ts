@@ -5,7 +5,7 @@ import { closeSync, readSync } from "node:fs";
 import { loadUnit, nativeUnit } from "../native/unit";
 import { waitpid } from "../sys";
 import { RUNTIME_TTY_C } from "./console-c";
-import { MSG_FAIL, MSG_PID, MSG_SIZE, STAGE, helperSource } from "./helper-c";
+import { MSG_FAIL, MSG_PID, MSG_SIZE, helperSource } from "./helper-c";
 import { SECCOMP_COPY_C } from "./seccomp-c";
 
 const PIPE_C = `
@@ -85,9 +85,8 @@ export function runHelper(plan: Buffer, reportFds: [number, number]): { pid?: nu
     closeSync(writeFd);
   }
   try {
-    if (joiner < 0) return { failure: { stage: STAGE.FORK, errno: -joiner, value: 0 } };
     const result = readReports(readFd);
-    waitpid(joiner, 0);
+    if (joiner > 0) waitpid(joiner, 0);
     if (result.failure && result.pid) waitpid(result.pid, 0);
     if (!result.failure && !result.pid) result.failure = { stage: 0, errno: 0, value: 0 };
     return result;
