@@ -4,6 +4,7 @@
 // errors reported the way conmon/podman read them.
 import { type ArgsDef, type CommandDef, parseArgs, renderUsage, runCommand } from "citty";
 import { createLogger, reportClientError, type Logger } from "./log";
+import { globalArgs, splitAtSubcommand } from "./cli-args";
 import { loadSettings, settingDefinitions, settingFlagsFromArgs } from "./settings";
 import { StateStore } from "./state";
 import type { RuntimeContext } from "./runtime/context";
@@ -11,21 +12,6 @@ import { VERSION } from "./version";
 import { writeOut } from "./sys";
 
 export class UsageError extends Error {}
-
-const settingArgs: ArgsDef = Object.fromEntries(
-  settingDefinitions.map((d) => [d.flag.replace(/^--/, ""), {
-    type: d.type === "boolean" ? "boolean" : "string",
-    description: `${d.help} (${d.env}, default ${d.default || '""'})`,
-  }]),
-) as ArgsDef;
-
-export const globalArgs = {
-  log: { type: "string", description: "write errors for the caller to this file (as runc does)", valueHint: "file" },
-  "log-format": { type: "string", description: "format of --log: text or json", default: "text" },
-  debug: { type: "boolean", description: "runtime log level debug" },
-  "systemd-cgroup": { type: "boolean", description: "linux.cgroupsPath is in systemd form slice:prefix:name" },
-  ...settingArgs,
-} as const satisfies ArgsDef;
 
 const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
   create: () => import("./commands/create").then((m) => m.default),
@@ -52,18 +38,6 @@ export const mainCommand: CommandDef<typeof globalArgs> = {
   args: globalArgs,
   subCommands,
 };
-
-/** Where the subcommand starts: the first argument that is not a global flag or its value. */
-function splitAtSubcommand(argv: string[]): [string[], string | undefined, string[]] {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith("-")) return [argv.slice(0, i), arg, argv.slice(i + 1)];
-    const name = arg.replace(/^--?/, "").split("=")[0]!;
-    const def = (globalArgs as ArgsDef)[name];
-    if (def && def.type !== "boolean" && !arg.includes("=")) i++;
-  }
-  return [argv, undefined, []];
-}
 
 function rejectUnknownFlags(argv: string[], def: ArgsDef, where: string): void {
   const known = new Set<string>(["help", "h"]);
