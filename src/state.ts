@@ -5,20 +5,26 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync 
 import { join } from "node:path";
 import type { Spec } from "./spec/schema";
 import { isFrozen } from "./cgroup";
-import { processStartTime } from "./sys";
+import { exeIdentity, processStartTime } from "./sys";
 
 export class StateError extends Error {}
 
+/** `container <id> does not exist`, which delete --force treats as done. */
+export class ContainerMissing extends StateError {}
+
 /** runc's rule: letters, digits and _ + - . ; we also cap the length and forbid . and .. */
 const ID_PATTERN = /^[\w+.-]+$/;
-export const MAX_ID_LENGTH = 1024;
+/** The id names a directory under --root and the default cgroup: NAME_MAX. */
+export const MAX_ID_LENGTH = 255;
 
 export function validateId(id: string | undefined): string {
   if (!id) throw new StateError("container id is required");
-  if (id.length > MAX_ID_LENGTH) throw new StateError(`container id is longer than ${MAX_ID_LENGTH} characters`);
-  if (!ID_PATTERN.test(id) || id === "." || id === "..") {
+  if (id.length > MAX_ID_LENGTH) throw new StateError(`container id is longer than ${MAX_ID_LENGTH} characters (it names a directory and a cgroup)`);
+  if (!ID_PATTERN.test(id) || id === ".") {
     throw new StateError(`invalid container id ${JSON.stringify(id)}: only letters, digits, '_', '+', '-' and '.' are allowed`);
   }
+  // liblxc refuses ".." anywhere in a cgroup path, and the id is the default cgroup's name.
+  if (id.includes("..")) throw new StateError(`invalid container id ${JSON.stringify(id)}: ".." is not allowed`);
   return id;
 }
 
@@ -40,6 +46,8 @@ export interface ContainerRecord {
   hooks?: Spec["hooks"];
   /** process.terminal: start makes the console pty init's controlling terminal. */
   terminal?: boolean;
+  /** exeIdentity of the held init (a copy of the runtime) at create: once it differs, init has exec'd. */
+  heldExe?: string;
 }
 
 export type Status = "creating" | "created" | "running" | "paused" | "stopped";
@@ -64,8 +72,13 @@ export function isAlive(ref: ProcessRef | undefined): boolean {
 export function statusOf(record: ContainerRecord): Status {
   if (!record.init) return isAlive(record.monitor) ? "creating" : "stopped";
   if (!isAlive(record.init)) return "stopped";
-  if (!record.started) return "created";
+  // A start killed after releasing init never recorded it: the exec says it is running.
+  if (!record.started) return stillHeld(record) ? "created" : "running";
   return isFrozen(record.cgroupDir) ? "paused" : "running";
+}
+
+function stillHeld(record: ContainerRecord): boolean {
+  return !record.heldExe || exeIdentity(record.init!.pid) === record.heldExe;
 }
 
 export class StateStore {
@@ -94,7 +107,7 @@ export class StateStore {
     try {
       text = readFileSync(this.path(id, "state.json"), "utf8");
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new StateError(`container ${id} does not exist`);
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new ContainerMissing(`container ${id} does not exist`);
       throw err;
     }
     try {

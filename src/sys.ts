@@ -2,6 +2,7 @@
 // pidfds, signals by pidfd, poll, ptrace, waitpid, mkfifo, prctl, ioctl.
 import { dlopen, FFIType, ptr, toArrayBuffer } from "bun:ffi";
 
+const SYS_flock = 73;
 const SYS_pidfd_send_signal = 424;
 const SYS_pidfd_open = 434;
 
@@ -47,6 +48,19 @@ export function pidfdOpen(pid: number): number {
 
 export function pidfdSendSignal(pidfd: number, signal: number): void {
   check("pidfd_send_signal", c.syscall(SYS_pidfd_send_signal, pidfd, signal, 0, 0));
+}
+
+export const LOCK_SH = 1;
+export const LOCK_EX = 2;
+const LOCK_NB = 4;
+const EWOULDBLOCK = 11;
+
+/** flock() without blocking: true if taken, false if another open file holds a conflicting lock. */
+export function tryFlock(fd: number, operation: typeof LOCK_SH | typeof LOCK_EX): boolean {
+  if (Number(c.syscall(SYS_flock, fd, operation | LOCK_NB, 0, 0, 0)) === 0) return true;
+  const e = errno();
+  if (e === EWOULDBLOCK) return false;
+  throw new SysError("flock", e);
 }
 
 const POLLIN = 0x1;
@@ -129,6 +143,16 @@ export function processStartTime(pid: number): string | undefined {
   try {
     const stat = require("node:fs").readFileSync(`/proc/${pid}/stat`, "utf8") as string;
     return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Device and inode of the program a process runs, or undefined when it is gone. */
+export function exeIdentity(pid: number): string | undefined {
+  try {
+    const st = require("node:fs").statSync(`/proc/${pid}/exe`) as import("node:fs").Stats;
+    return `${st.dev}:${st.ino}`;
   } catch {
     return undefined;
   }

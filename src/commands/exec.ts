@@ -22,7 +22,11 @@ const command = defineCommand({
     const ctx = data as RuntimeContext;
     const opts = parseExecArgv(rawArgs);
     ctx.log = ctx.log.with({ cid: opts.id });
-    return execInContainer(ctx, opts);
+    return execInContainer(ctx, opts).catch((err: Error & { exitCode?: number }) => {
+      // As runc: whatever failed once the arguments were read (an unknown container too) is the runtime's 255.
+      err.exitCode ??= 255;
+      throw err;
+    });
   },
 });
 

@@ -7,7 +7,7 @@
 // as parent-death signal), so killing the returned pid kills the program.
 import { FFIType, ptr } from "bun:ffi";
 import { closeSync, readSync } from "node:fs";
-import { compileC } from "./cc";
+import { loadUnit, nativeUnit } from "./unit";
 import { pipe } from "./libc";
 import { SysError } from "../sys";
 
@@ -68,12 +68,38 @@ static void exit_like(int pid)
 	_exit(128 + (status & 0x7f));
 }
 
+int getpid(void);
+int getppid(void);
+int kill(int pid, int sig);
+
+static volatile int program_pid;
+
+/*
+ * SIGTERM to the go-between of a new pid namespace kills the program, which
+ * it then reaps: killed together, the program would be left a zombie in the
+ * container's pid namespace for the runtime's subreaper to reap, and until
+ * then the container's init could not finish exiting.
+ */
+static void kill_program(int sig)
+{
+	(void)sig;
+	if (program_pid > 0)
+		kill(program_pid, 9);
+}
+
 int crio_lxc_spawn(int pidfd, int nsflags, const char *path, char **argv, char **envp, int in_fd, int out_fd, int err_fd)
 {
+	int parent = getpid();
 	int pid = fork();
 	if (pid != 0)
 		return pid;
 	reset_signals();
+	/* A hook dies with the runtime that would have enforced its timeout. */
+	prctl(1 /* PR_SET_PDEATHSIG */, 9 /* SIGKILL */, 0, 0, 0);
+	if (getppid() != parent)
+		_exit(126);
+	/* In the container's namespaces it is a copy of the runtime until execve (CVE-2019-5736). */
+	prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0);
 	if (nsflags && setns(pidfd, nsflags) < 0)
 		fail(err_fd, 1);
 	/* In a user namespace, be its root (as the container's processes see root). */
@@ -86,11 +112,15 @@ int crio_lxc_spawn(int pidfd, int nsflags, const char *path, char **argv, char *
 		fail(err_fd, 2);
 	cloexec_from_3();
 	if (nsflags & 0x20000000 /* CLONE_NEWPID */) {
+		signal(15 /* SIGTERM */, kill_program);
 		int child = fork();
 		if (child < 0)
 			fail(err_fd, 3);
-		if (child > 0)
+		if (child > 0) {
+			program_pid = child;
 			exit_like(child);
+		}
+		signal(15, (sighandler_t)0);
 		prctl(1 /* PR_SET_PDEATHSIG */, 9 /* SIGKILL */, 0, 0, 0);
 	}
 	execve(path, argv, envp);
@@ -99,17 +129,24 @@ int crio_lxc_spawn(int pidfd, int nsflags, const char *path, char **argv, char *
 }
 `;
 
+const CLONE_NEWPID = 0x20000000;
+const SIGTERM = 15;
+const SIGKILL = 9;
+
 const STAGES: Record<number, string> = { 1: "setns", 2: "dup2", 3: "fork", 4: "execve", 5: "becoming root of the user namespace" };
 
-let compiled: ReturnType<typeof compile> | undefined;
-function compile() {
-  return compileC("crio-lxc-spawn.c", SPAWN_C, {
+export const SPAWN_UNIT = nativeUnit({
+  name: "spawn",
+  source: () => SPAWN_C,
+  symbols: {
     crio_lxc_spawn: {
       args: [FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.i32],
       returns: FFIType.i32,
     },
-  }).crio_lxc_spawn;
-}
+  },
+});
+
+let spawnC: ReturnType<typeof loadUnit<typeof SPAWN_UNIT.symbols>>["crio_lxc_spawn"] | undefined;
 
 /** NULL-terminated char*[]; `keep` holds the strings alive until the fork returns. */
 function cStringArray(strings: string[]) {
@@ -132,26 +169,30 @@ export interface SpawnRequest {
 
 export interface Spawned {
   pid: number;
+  /** What stops it: SIGTERM to a new pid namespace's go-between (which kills and reaps the program), else SIGKILL. */
+  stopSignal: number;
   /** Why the child could not exec, once it has exited; undefined if it did exec. */
   failure(): SysError | undefined;
   close(): void;
 }
 
 export function spawn(req: SpawnRequest): Spawned {
-  compiled ??= compile();
+  spawnC ??= loadUnit(SPAWN_UNIT).crio_lxc_spawn;
   const [errRead, errWrite] = pipe();
   const argv = cStringArray(req.argv);
   const env = cStringArray(req.env);
   const path = Buffer.from(`${req.path}\0`);
-  const pid = compiled(req.join?.pidfd ?? -1, req.join?.flags ?? 0, ptr(path), ptr(argv.table), ptr(env.table), req.stdinFd, req.outputFd, errWrite);
+  const pid = spawnC(req.join?.pidfd ?? -1, req.join?.flags ?? 0, ptr(path), ptr(argv.table), ptr(env.table), req.stdinFd, req.outputFd, errWrite);
   closeSync(errWrite);
   void [argv.keep, env.keep];
   if (pid < 0) {
     closeSync(errRead);
     throw new Error(`fork for ${req.path} failed`);
   }
+  const joinsPidNamespace = ((req.join?.flags ?? 0) & CLONE_NEWPID) !== 0;
   return {
     pid,
+    stopSignal: joinsPidNamespace ? SIGTERM : SIGKILL,
     failure: () => readFailure(errRead),
     close: () => closeSync(errRead),
   };

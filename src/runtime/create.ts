@@ -11,13 +11,15 @@ import { loadSpec, type Spec } from "../spec/schema";
 import { SETUP_ERRORS_FILE } from "../spec/output";
 import { translate, type ConfigItem, type NamespaceJoin, type StateFile, type TranslationResult } from "../spec/translate";
 import { type ContainerRecord, processRef, validateId } from "../state";
-import { namespaceFileType, pidfdOpen, waitpid, WNOHANG } from "../sys";
+import { exeIdentity, namespaceFileType, pidfdOpen, waitpid, WNOHANG } from "../sys";
 import { RuntimeError, type RuntimeContext } from "./context";
 import { runCreateHook } from "./create-hook";
 import { CreatePhase } from "./create-phase";
 import { makeFifos, openReady, startHostHook, waitReady, type ReadyResult } from "./hold";
 import { runHooksWarnOnFailure } from "./oci-hooks";
-import { planPlacement, prepareCgroups } from "./placement";
+import { type Placement, planPlacement, prepareCgroups } from "./placement";
+import { pausePoint } from "./test-pause";
+import { claimContainer } from "../container-lock";
 import { carriedMountFlags } from "./mount-flags";
 import { checkExecutable, createMountPoints, homeDirectory, resolveContainerPath } from "./rootfs";
 import { writePidFile } from "./pid-file";
@@ -45,12 +47,29 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     throw new RuntimeError("--console-socket was given but process.terminal is false in config.json");
   }
   checkTerminalRequest(spec.process?.terminal, opts.consoleSocket, spec.process?.consoleSize);
-  const args = spec.process?.args ?? [];
   const rootfs = resolve(bundle, spec.root?.path ?? "rootfs");
   const placement = planPlacement(ctx, spec, id);
-  const { cgroupDir, monitorCgroupDir } = placement;
+  const lock = claimContainer(ctx.store, id, Date.now() + ctx.settings.createTimeout);
+  try {
+    await createClaimed(ctx, { opts, bundle, spec, rootfs, placement });
+  } finally {
+    lock.release();
+  }
+}
 
-  const stateDir = ctx.store.createDir(id);
+interface ClaimedCreate {
+  opts: CreateOptions;
+  bundle: string;
+  spec: Spec;
+  rootfs: string;
+  placement: Placement;
+}
+
+/** The rest of create, with the id's state directory made and locked. */
+async function createClaimed(ctx: RuntimeContext, { opts, bundle, spec, rootfs, placement }: ClaimedCreate): Promise<void> {
+  const id = opts.id;
+  const { cgroupDir, monitorCgroupDir } = placement;
+  const stateDir = ctx.store.dir(id);
   const record: ContainerRecord = {
     id, bundle, cgroupDir, monitorCgroupDir, started: false,
     ociVersion: spec.ociVersion,
@@ -80,7 +99,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       namespaceFileType,
     });
     const { items, files, notes, joins, hookOwner } = translation;
-    checkExecutable(rootfs, args[0]!, spec.process?.env ?? [], spec.process?.cwd ?? "/", translation.mounted);
+    checkExecutable(rootfs, spec.process!.args![0]!, spec.process?.env ?? [], spec.process?.cwd ?? "/", translation.mounted);
     if (createPhase) items.push(...createPhase.configItems(rootfs, hookOwner));
     for (const note of notes) ctx.log.info(note);
     keepCallerNofile(items);
@@ -90,10 +109,12 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     const joinNotes = joins.map((j) => `# the monitor joins the ${j.type} namespace ${j.path} before liblxc starts\n`);
     writeFileSync(lxcConfig, joinNotes.join("") + items.map(([k, v]) => `${k} = ${v}\n`).join(""), { mode: 0o600 });
     ctx.log.debug("lxc config written", { "lxc.config": lxcConfig });
+    pausePoint("create-before-fork");
     await startMonitor(ctx, record, translation, spec, createPhase);
     ctx.store.save(record);
     if (spec.linux?.seccomp && ctx.settings.seccomp) requireSeccompLoaded(record.init!.pid);
     if (spec.process?.terminal) sendConsole(record.init!.pid, opts.consoleSocket!, spec.process.consoleSize);
+    pausePoint("create-before-pid-file");
     if (opts.pidFile) writePidFile(opts.pidFile, record.init!.pid);
     ctx.log.info("container created", { pid: record.init!.pid, monitor: record.monitor?.pid });
   } catch (err) {
@@ -194,6 +215,7 @@ async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, transl
     }));
     record.monitor = processRef(monitorPid);
     ctx.store.save(record);
+    pausePoint("create-after-fork");
     const monitorPidfd = pidfdOpen(monitorPid);
     try {
       let result: ReadyResult = waitReady(readyFd, monitorPidfd, deadline);
@@ -206,6 +228,7 @@ async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, transl
       if (!("initPid" in result)) throw new RuntimeError("unexpected report from the container's create-phase hold");
       record.init = processRef(result.initPid);
       if (!record.init) throw new RuntimeError(`container init ${result.initPid} vanished during create`);
+      record.heldExe = exeIdentity(result.initPid);
     } finally {
       closeSync(monitorPidfd);
     }

@@ -1,5 +1,6 @@
 import { cgroupProcs, killCgroup } from "../cgroup";
-import { processRef, statusOf } from "../state";
+import { type ContainerRecord, processRef, statusOf } from "../state";
+import { withContainerLock } from "../container-lock";
 import { RuntimeError, type RuntimeContext } from "./context";
 import { signalProcess, teardown } from "./teardown";
 
@@ -7,7 +8,10 @@ const SIGKILL = 9;
 
 /** kill: a signal to init (or with --all to every process of the container); a created container is torn down. */
 export function killContainer(ctx: RuntimeContext, id: string, signal: number, all: boolean): void {
-  const record = ctx.store.load(id);
+  withContainerLock(ctx.store, id, Date.now() + ctx.settings.killTimeout, () => killLocked(ctx, ctx.store.load(id), signal, all));
+}
+
+function killLocked(ctx: RuntimeContext, record: ContainerRecord, signal: number, all: boolean): void {
   const status = statusOf(record);
   if (status === "stopped") throw new RuntimeError("container not running");
   if (status === "created" || status === "creating") {

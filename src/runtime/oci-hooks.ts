@@ -121,7 +121,7 @@ function runHook(hook: Hook, state: string, where: string, joinPid: number | und
     });
     try {
       const limitMs = Math.max(1, Math.min(hook.timeout ? hook.timeout * 1000 : Infinity, deadline - Date.now()));
-      const timedOut = !waitForExit(child.pid, limitMs);
+      const timedOut = !waitForExit(child.pid, limitMs, child.stopSignal);
       const [, status] = waitpid(child.pid, 0);
       const text = readOutput(output);
       const failure = child.failure();
@@ -140,12 +140,16 @@ function runHook(hook: Hook, state: string, where: string, joinPid: number | und
   }
 }
 
-/** Waits for the child to exit; SIGKILLs it when `limitMs` passes and returns false. */
-function waitForExit(pid: number, limitMs: number): boolean {
+/** How long a go-between has to kill and reap the program before it is SIGKILLed itself. */
+const STOP_GRACE_MS = 1000;
+
+/** Waits for the child to exit; stops it when `limitMs` passes and returns false. */
+function waitForExit(pid: number, limitMs: number, stopSignal: number): boolean {
   const fd = pidfdOpen(pid);
   try {
     if (waitPidfdExit(fd, limitMs)) return true;
-    pidfdSendSignal(fd, SIGKILL);
+    pidfdSendSignal(fd, stopSignal);
+    if (stopSignal !== SIGKILL && !waitPidfdExit(fd, STOP_GRACE_MS)) pidfdSendSignal(fd, SIGKILL);
     return false;
   } finally {
     closeSync(fd);

@@ -13,17 +13,24 @@ import { makeControllingTerminal, PTRACE_O_TRACESYSGOOD } from "./ctty";
 import { signalHook } from "./hold";
 import { runHooks, runHooksWarnOnFailure } from "./oci-hooks";
 import { signalProcess, teardown } from "./teardown";
+import { pausePoint } from "./test-pause";
+import { requireCwdInContainer } from "./init-cwd";
+import { withContainerLock } from "../container-lock";
 
 const SIGKILL = 9;
 const SIGTRAP = 5;
 
 export function startContainer(ctx: RuntimeContext, id: string): void {
-  const record = ctx.store.load(id);
+  const deadline = Date.now() + ctx.settings.startTimeout;
+  withContainerLock(ctx.store, id, deadline, () => startLocked(ctx, ctx.store.load(id), deadline));
+}
+
+function startLocked(ctx: RuntimeContext, record: ContainerRecord, deadline: number): void {
   const status = statusOf(record);
   if (status === "stopped") throw new RuntimeError("cannot start a container that has stopped");
   if (status !== "created") throw new RuntimeError(`cannot start a container in the ${status} state`);
   const init = record.init!.pid;
-  const deadline = Date.now() + ctx.settings.startTimeout;
+  const id = record.id;
 
   stopOnFailure(ctx, record, () => runHooks(ctx, record, "startContainer", { status: "created", pid: init, deadline }));
   const traced = seize(ctx, init, record.terminal ? PTRACE_O_TRACESYSGOOD : 0);
@@ -34,8 +41,12 @@ export function startContainer(ctx: RuntimeContext, id: string): void {
   }
   if (traced) waitForExec(init, deadline, ctx);
   else waitUntilExecuted(init, record, deadline);
-  if (record.terminal) stopOnFailure(ctx, record, () => makeControllingTerminal(init, deadline), () => sys.ptrace(sys.PTRACE_DETACH, init, 0, 0));
+  pausePoint("start-init-traced");
+  const detach = traced ? () => sys.ptrace(sys.PTRACE_DETACH, init, 0, 0) : undefined;
+  stopOnFailure(ctx, record, () => requireCwdInContainer(init), detach);
+  if (record.terminal) stopOnFailure(ctx, record, () => makeControllingTerminal(init, deadline), detach);
   handOver(record, deadline);
+  pausePoint("start-after-hand-over");
   if (traced) sys.ptrace(sys.PTRACE_DETACH, init, 0, 0);
 
   record.started = true;
@@ -49,13 +60,17 @@ export function startContainer(ctx: RuntimeContext, id: string): void {
   ctx.log.info("container started", { pid: init });
 }
 
-/** A start step whose failure stops the container (the spec's lifecycle then goes on to delete). */
+/**
+ * A start step whose failure stops the container (the spec's lifecycle then
+ * goes on to delete). `cleanup` (a ptrace detach) comes after the kill: a
+ * detached init would run its program's first instructions meanwhile.
+ */
 function stopOnFailure(ctx: RuntimeContext, record: ContainerRecord, step: () => void, cleanup?: () => void): void {
   try {
     step();
   } catch (err) {
-    try { cleanup?.(); } catch { /* the process is gone already */ }
     teardown(ctx, record, Date.now() + ctx.settings.killTimeout);
+    try { cleanup?.(); } catch { /* the process is gone already */ }
     throw err;
   }
 }

@@ -27,6 +27,11 @@ export function signalProcess(ref: ProcessRef | undefined, signal: number, waitM
   }
 }
 
+function killAll(cgroupDir: string): void {
+  if (killCgroup(cgroupDir)) return;
+  for (const pid of cgroupProcs(cgroupDir)) signalProcess(processRef(pid), SIGKILL);
+}
+
 /** SIGKILLs everything the container has and removes its cgroups. Safe to call in any state, twice. */
 export function teardown(ctx: RuntimeContext, record: ContainerRecord, deadline: number): void {
   const left = () => Math.max(1, deadline - Date.now());
@@ -34,10 +39,10 @@ export function teardown(ctx: RuntimeContext, record: ContainerRecord, deadline:
   // subreaper (conmon), which then reaps it and sees it was killed.
   signalProcess(record.monitor, SIGKILL, left());
   signalProcess(record.init, SIGKILL, left());
-  if (!killCgroup(record.cgroupDir)) {
-    for (const pid of cgroupProcs(record.cgroupDir)) signalProcess(processRef(pid), SIGKILL);
-  }
-  // A hook still blocked on the start FIFO has lost its monitor: let it exit.
+  // The monitor's cgroup holds what liblxc ran from it: the start-host hold,
+  // or a hook that may be blocked for good once the monitor is gone.
+  for (const dir of [record.cgroupDir, record.monitorCgroupDir]) killAll(dir);
+  // A hold blocked on the start FIFO lets go (where cgroup.kill is missing).
   signalHook(ctx.store.dir(record.id), "abort");
   for (const dir of [record.cgroupDir, record.monitorCgroupDir]) {
     try {

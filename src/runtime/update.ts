@@ -7,7 +7,8 @@ import { cgroupPath, readCgroupFile } from "../cgroup";
 import { cgroupSettings, controllerOf, type CgroupSetting } from "../spec/cgroup-settings";
 import { SpecError, formatJsonPath, refuse } from "../spec/errors";
 import type { LinuxResources } from "../spec/schema";
-import { statusOf } from "../state";
+import { type ContainerRecord, statusOf } from "../state";
+import { withContainerLock } from "../container-lock";
 import { RuntimeError, type RuntimeContext } from "./context";
 import { loadResources, saveResources } from "./resources-file";
 
@@ -53,7 +54,11 @@ export function mergeResources(base: LinuxResources, update: LinuxResources): Li
 }
 
 export function updateContainer(ctx: RuntimeContext, id: string, update: LinuxResources): void {
-  const record = ctx.store.load(id);
+  withContainerLock(ctx.store, id, Date.now() + ctx.settings.killTimeout, () => updateLocked(ctx, ctx.store.load(id), update));
+}
+
+function updateLocked(ctx: RuntimeContext, record: ContainerRecord, update: LinuxResources): void {
+  const id = record.id;
   const status = statusOf(record);
   if (status === "stopped" || status === "creating") throw new RuntimeError(`cannot update a container in the ${status} state`);
   if (update.devices?.length) {

@@ -57,6 +57,13 @@ export class Translation {
     this.items.push([key, String(value)]);
   }
 
+  /** Gives the item `key` (added before) a new value in its place. */
+  replace(key: string, value: string): void {
+    const i = this.items.findIndex(([k]) => k === key);
+    if (i < 0) throw new Error(`internal error: no config item ${key} to replace`);
+    this.items[i] = [key, value];
+  }
+
   mountPoint(point: MountPoint): void {
     this.mountPoints.push(point);
   }

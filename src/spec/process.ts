@@ -95,14 +95,22 @@ function translateRlimits(process: Process, out: Translation): void {
 /**
  * Like runc, a missing working directory is created (0755, owned by root):
  * in the image before start, or by the mount hook when it lies in a mount,
- * one component at a time so that no symlink there is followed.
+ * one component at a time so that no symlink there is followed. In a mount
+ * the hook walks it even when it exists: what the host sees there (its own
+ * /proc/self, a volume's content) is not what liblxc's chdir will follow,
+ * and a symlink such as /proc/self/fd/N would lead out of the container.
  */
 export function translateCwd(process: Process, resolvePath: ResolvePath, mounted: readonly MountedPath[], out: Translation): void {
   const at = ["process", "cwd"];
   const cwd = resolvePath(process.cwd, mounted);
   if (cwd.kind === "file") refuse(at, `${JSON.stringify(process.cwd)} is not a directory`);
-  if (cwd.kind !== "missing" || !cwd.target) return;
-  if (!cwd.belowMount) return out.mountPoint({ target: cwd.target, kind: "directory", at });
+  // liblxc's chdir gets the path checked here, not the image's symlinks to follow again.
+  out.replace("lxc.init.cwd", `/${cwd.target}`);
+  if (!cwd.target) return;
+  if (!cwd.belowMount) {
+    if (cwd.kind === "missing") out.mountPoint({ target: cwd.target, kind: "directory", at });
+    return;
+  }
   const parts = cwd.target.split("/").map(shellQuote).join(" ");
   out.hookLine("mount", `d="$LXC_ROOTFS_MOUNT"; for p in ${parts}; do d="$d/$p"; if [ -L "$d" ]; then echo "process.cwd: $d is a symbolic link" >&2; exit 1; fi; [ -d "$d" ] || mkdir -m 755 "$d"; done`);
 }

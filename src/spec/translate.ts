@@ -24,7 +24,7 @@ import { translateSeccomp } from "./seccomp";
 import { translateAppArmor, type FeatureSwitches } from "./security";
 import { translateSysctls } from "./sysctl";
 import { translatePersonality, translateUts } from "./uts";
-import { refuseIfSet } from "./unsupported";
+import { NOT_SUPPORTED_YET, refuseIfSet } from "./unsupported";
 
 export type { ConfigItem, StateFile } from "./output";
 export type { NamespaceJoin } from "./namespaces";
@@ -85,6 +85,9 @@ export function statBindSource(hostPath: string): BindSourceKind {
 function refuseUnsupportedFields(spec: Spec): void {
   refuseIfSet(spec.linux, ["linux"], ["mountLabel"], "SELinux is not supported by crio-lxc");
   refuseIfSet(spec.linux, ["linux"], ["netDevices", "intelRdt", "memoryPolicy"]);
+  // An entry asks to move a host device into the container even without a new name.
+  const device = Object.keys(spec.linux?.netDevices ?? {})[0];
+  if (device !== undefined) refuse(["linux", "netDevices", device], NOT_SUPPORTED_YET);
 }
 
 function requireProcess(spec: Spec): Process {

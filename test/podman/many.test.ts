@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { leftovers, leftoversOnceSettled, STATE_ROOT } from "../support/leftovers";
+import { leftovers, leftoversOnceSettled, STATE_ROOT } from "../support/podman-leftovers";
 import { IMAGE, Podman } from "../support/podman";
 import { requireBuilt } from "../support/runtime";
 

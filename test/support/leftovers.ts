@@ -1,57 +1,108 @@
-// What containers that are gone may have left behind on the host: cgroups,
-// mounts, crio-lxc state directories, processes (conmon, the liblxc monitor,
-// a start-host hook, crio-lxc itself).
-import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+// What a container can leave behind on the host, found by a marker string
+// (the test's sandbox directory and its container ids): cgroups, mounts,
+// processes, state directories. Fault tests compare these before and after.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BIN } from "./runtime";
+import { BIN, reapOrphans, type Sandbox } from "./runtime";
 
-/** The default --root, which podman uses (it passes none). */
-export const STATE_ROOT = "/run/crio-lxc";
+const CGROUP_ROOT = "/sys/fs/cgroup";
 
-function cgroupDirs(dir: string, out: string[] = []): string[] {
-  let entries;
-  try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return out; } // removed meanwhile
-  for (const e of entries) {
-    if (!e.isDirectory()) continue;
-    out.push(join(dir, e.name));
-    cgroupDirs(join(dir, e.name), out);
-  }
-  return out;
-}
-
-function readOrEmpty(file: string): string {
-  try { return readFileSync(file, "utf8"); } catch { return ""; }
-}
-
-/**
- * One line per thing on the host that names one of `needles` (container ids,
- * paths such as an overlay's merged directory), and per process running
- * dist/crio-lxc; [] when nothing is left.
- */
-export function leftovers(needles: string[]): string[] {
+/** cgroup directories (up to 3 levels down) whose name contains `marker`. */
+export function cgroupsMatching(marker: string): string[] {
   const found: string[] = [];
-  const names = (s: string) => needles.some((n) => s.includes(n));
-  for (const dir of cgroupDirs("/sys/fs/cgroup")) if (names(dir)) found.push(`cgroup ${dir}`);
-  for (const line of readOrEmpty("/proc/self/mountinfo").split("\n")) if (line && names(line)) found.push(`mount ${line}`);
-  for (const id of needles) if (existsSync(join(STATE_ROOT, id))) found.push(`state directory ${join(STATE_ROOT, id)}`);
-  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)) {
-    const args = readOrEmpty(`/proc/${pid}/cmdline`).replaceAll("\0", " ").trim();
-    let exe = "";
-    try { exe = readlinkSync(`/proc/${pid}/exe`); } catch { /* gone, or a kernel thread */ }
-    if (names(args) || exe === BIN) found.push(`process ${pid} (${exe}): ${args}`);
-  }
+  const walk = (dir: string, depth: number) => {
+    let entries;
+    try { entries = readdirSync(join(CGROUP_ROOT, dir), { withFileTypes: true }); } catch { return; }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const path = dir ? `${dir}/${e.name}` : e.name;
+      if (e.name.includes(marker)) found.push(path);
+      else if (depth < 3) walk(path, depth + 1);
+    }
+  };
+  walk("", 1);
   return found;
 }
 
+/** Lines of our mount table that mention `marker`. */
+export function mountsMatching(marker: string): string[] {
+  return readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(marker));
+}
+
+export interface HostProcess { pid: number; state: string; cmdline: string; cgroup: string }
+
+function readProcess(pid: number): HostProcess | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return {
+      pid,
+      state: stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3),
+      cmdline: readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim(),
+      cgroup: readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n").find((l) => l.startsWith("0::")) ?? "",
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Live (not zombie) processes whose command line or cgroup mentions `marker`, after reaping what reached us. */
+export function processesMatching(marker: string): HostProcess[] {
+  reapOrphans();
+  const all = readdirSync("/proc").filter((name) => /^\d+$/.test(name)).map(Number);
+  return all.map(readProcess).filter((p): p is HostProcess =>
+    !!p && p.pid !== process.pid && p.state !== "Z" && (p.cmdline.includes(marker) || p.cgroup.includes(marker)));
+}
+
+export function stateDirs(sb: Sandbox): string[] {
+  return existsSync(sb.root) ? readdirSync(sb.root) : [];
+}
+
+export interface Leftovers { cgroups: string[]; mounts: string[]; processes: string[]; stateDirs: string[] }
+
 /**
- * leftovers() once nothing is left, or what is still there after `timeoutMs`:
- * conmon exits, and runs podman's exit command, after `podman rm` returned.
+ * Everything the sandbox's containers left: cgroups named after `idMarker`,
+ * mounts of the sandbox, processes that name it (monitors, holds, hooks whose
+ * paths name the id) or are in its cgroups, state directories.
  */
-export async function leftoversOnceSettled(needles: string[], timeoutMs = 15_000): Promise<string[]> {
+export function leftovers(sb: Sandbox, idMarker: string): Leftovers {
+  return {
+    cgroups: cgroupsMatching(idMarker),
+    mounts: mountsMatching(sb.dir),
+    processes: processesMatching(idMarker).map((p) => `${p.pid} ${p.state} ${p.cmdline} [${p.cgroup}]`),
+    stateDirs: stateDirs(sb),
+  };
+}
+
+export const NOTHING_LEFT: Leftovers = { cgroups: [], mounts: [], processes: [], stateDirs: [] };
+
+/** Waits (up to `timeoutMs`) until nothing is left, and returns what still is. */
+export async function settledLeftovers(sb: Sandbox, idMarker: string, timeoutMs = 5_000): Promise<Leftovers> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const found = leftovers(needles);
-    if (found.length === 0 || Date.now() > deadline) return found;
-    await Bun.sleep(100);
+    const left = leftovers(sb, idMarker);
+    const empty = Object.values(left).every((list) => list.length === 0);
+    if (empty || Date.now() > deadline) return left;
+    await Bun.sleep(20);
   }
+}
+
+/** The runtime started in the background, e.g. to be stopped at a CRIO_LXC_TEST_PAUSE_AT step. */
+export function spawnRuntime(sb: Sandbox, args: string[], env: Record<string, string> = {}, outFile?: string) {
+  const out = outFile ?? join(sb.dir, `bg-${Date.now()}-${Math.random().toString(36).slice(2)}.out`);
+  const fd = require("node:fs").openSync(out, "w");
+  const proc = Bun.spawn([BIN, "--root", sb.root, ...args], { env: sb.env(env), stdout: fd, stderr: fd, stdin: "ignore" });
+  require("node:fs").closeSync(fd);
+  return { proc, out: () => readFileSync(out, "utf8") };
+}
+
+/** Waits until `pid` is stopped (SIGSTOP: state T) or has exited; true if stopped. */
+export async function waitStopped(pid: number, timeoutMs = 30_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const p = readProcess(pid);
+    if (!p || p.state === "Z") return false;
+    if (p.state === "T") return true;
+    await Bun.sleep(5);
+  }
+  return false;
 }

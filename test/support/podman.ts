@@ -34,10 +34,12 @@ export class Podman {
       // other podman user's) removes it; conmon's exit files land there too.
       `tmp_dir = "${join(this.dir, "tmp")}"`,
       'cgroup_manager = "cgroupfs"',
+      // Private to this instance too: the default shm locks are shared by every podman on the machine.
+      'lock_type = "file"',
       'events_logger = "file"',
       // runc (Debian's) runs next to crio-lxc in the tests that compare the two.
       'runtime_supports_json = ["crio-lxc", "runc"]',
-      'runtime_supports_nocgroup = ["crio-lxc"]',
+      // Not runtime_supports_nocgroup: crio-lxc has no --cgroup-manager=disabled (docs/examples explain).
       "[network]",
       // /etc may be read-only (scripts/qemu-lane).
       `network_config_dir = "${join(this.dir, "networks")}"`,

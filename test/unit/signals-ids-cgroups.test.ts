@@ -16,9 +16,10 @@ describe("parseSignal", () => {
 
 describe("validateId", () => {
   test.each(["abc", "a-b_c.d+e", "0123456789abcdef", "x".repeat(MAX_ID_LENGTH)])("%s is valid", (id) => expect(validateId(id)).toBe(id));
-  test.each(["", ".", "..", "a/b", "../x", "a b", "a\nb", "x".repeat(MAX_ID_LENGTH + 1), "ä"])("%j is refused", (id) => {
+  test.each(["", ".", "..", "a/b", "../x", "a b", "a\nb", "a\0b", "x".repeat(MAX_ID_LENGTH + 1), "x".repeat(1000), "ä", "a..b"])("%j is refused", (id) => {
     expect(() => validateId(id)).toThrow(/container id/);
   });
+  test("the length limit is a directory name's", () => expect(MAX_ID_LENGTH).toBe(255));
 });
 
 describe("cgroupsPath", () => {
@@ -35,6 +36,10 @@ describe("cgroupsPath", () => {
     expect(() => resolveCgroupDir("/a/../../b", "x", false, "")).toThrow(/linux.cgroupsPath/);
     expect(() => resolveCgroupDir("/", "x", false, "")).toThrow(/linux.cgroupsPath/);
     expect(() => resolveCgroupDir("../x", "x", false, "a/b")).toThrow(/linux.cgroupsPath/);
+  });
+  test('".." inside a name is refused (liblxc refuses it anywhere), in both forms', () => {
+    expect(() => resolveCgroupDir("/pods/a..b", "x", false, "")).toThrow(/^linux\.cgroupsPath: "\.\." in "pods\/a\.\.b" is not allowed$/);
+    expect(() => resolveCgroupDir("system.slice:crio:a..b", "x", true)).toThrow(/linux\.cgroupsPath/);
   });
   test("systemd form expands slices and names the scope", () => {
     expect(resolveCgroupDir("kubepods-burstable-pod12.slice:crio:abc", "abc", true))

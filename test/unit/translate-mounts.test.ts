@@ -197,4 +197,12 @@ describe("process.cwd", () => {
     expect(inMount.mountPoints).toEqual([]);
     expect(inMount.files.find((f) => f.name === "mount-hook.sh")!.content).toContain(`for p in 'tmp' 'a b'; do d="$d/$p"; if [ -L "$d" ]`);
   });
+  test("in a mount it is walked for symlinks even when the host's view of it exists (/proc/self/fd/N is one in the container)", () => {
+    const proc = run({ process: { cwd: "/proc/self/fd/6" }, mounts: [{ destination: "/proc", type: "proc", source: "proc" }] }, { resolvePath: fakeRootfs({ "/proc/self/fd/6": "directory" }).resolvePath });
+    expect(proc.files.find((f) => f.name === "mount-hook.sh")!.content).toContain(`for p in 'proc' 'self' 'fd' '6'; do d="$d/$p"; if [ -L "$d" ]`);
+  });
+  test("liblxc gets the path resolved in the rootfs, not one whose image symlinks it would follow again", () => {
+    const { items } = run({ process: { cwd: "/work" } }, { resolvePath: fakeRootfs({ "/work": "directory" }, { "/work": "/srv/work" }).resolvePath });
+    expect(items).toContainEqual(["lxc.init.cwd", "/srv/work"]);
+  });
 });
