@@ -14,7 +14,7 @@ import { FLOOR_MARK, type FloorResult } from "./floor";
 import { leftovers, peakRssPerCall } from "./memory";
 import { renderReport, type Results, type Timing } from "./report";
 import { CRIO_LXC, REPO, type Runtime, call, copyRootfs, mustCall, runtimesIn, toolVersion, writeBundle } from "./runtimes";
-import { hyperfine, interleaved, lifecycle, reapOrphans, type TimingOptions } from "./timing";
+import { hyperfine, interleaved, lifecycle, median, reapOrphans, type TimingOptions } from "./timing";
 
 const FAIRNESS = "all three run the same config.json in the same pure-cgroup2 lane (crun 1.8 refuses the host's hybrid layout): " +
   "a read-only copy of the busybox rootfs, pid/mount/ipc/uts/network namespaces, /proc only, uid 0 with CAP_KILL+CAP_CHOWN, noNewPrivileges, " +
@@ -42,6 +42,18 @@ function floorResult(): FloorResult | string {
   if (!file || !existsSync(file)) return "BENCH_FLOOR not given (scripts/bench runs it in scripts/qemu-lane)";
   const line = readFileSync(file, "utf8").split("\n").find((l) => l.startsWith(FLOOR_MARK));
   return line ? JSON.parse(line.slice(FLOOR_MARK.length)) as FloorResult : `no result in the QEMU lane's output (${file})`;
+}
+
+/** Bun's floor: the median of a program compiled as dist/crio-lxc is (same flags) that only writes a line. */
+function bunFloorMs(opts: TimingOptions): number {
+  const source = join(opts.dir, "bun-floor.ts");
+  const exe = join(opts.dir, "bun-floor");
+  writeFileSync(source, 'require("node:fs").writeSync(1, "ok\\n");\n');
+  const build = Bun.spawnSync([process.execPath, "build", source, "--compile", "--minify", "--bytecode", "--no-compile-autoload-dotenv",
+    "--no-compile-autoload-bunfig", "--outfile", exe], { stdout: "pipe", stderr: "pipe" });
+  if (build.exitCode !== 0) throw new Error(`building the Bun floor program: ${build.stderr.toString()}`);
+  const floor = { name: "bun-floor", argv: [exe] } as unknown as Runtime;
+  return median(hyperfine([{ rt: floor, args: [] }], opts)[floor.name]);
 }
 
 /** Starts a long-running container per runtime, for exec and state. */
@@ -109,7 +121,7 @@ async function main(): Promise<void> {
     const bursts = {} as Results["burst"];
     for (const rt of runtimes) { bursts[rt.name] = await burst(rt, sleepBundle, dir, count); reapOrphans(); }
     const results: Results = {
-      ...started, runs: opts.runs, warmup: opts.warmup, timings: timed, leftovers: left, peakRss: rss, burst: bursts,
+      ...started, runs: opts.runs, warmup: opts.warmup, timings: timed, bunFloorMs: bunFloorMs(opts), leftovers: left, peakRss: rss, burst: bursts,
       floor: floorResult(), fairness: FAIRNESS,
     };
     const outDir = process.env.BENCH_OUT_DIR ?? join(REPO, "bench");

@@ -17,6 +17,8 @@ export interface Results {
   runs: number;
   warmup: number;
   timings: Timing[];
+  /** A compiled Bun program that only writes a line: every crio-lxc call pays at least this. */
+  bunFloorMs: number;
   leftovers: Record<RuntimeName, Leftovers>;
   peakRss: Record<RuntimeName, Record<CallName, number>>;
   burst: Record<RuntimeName, BurstResult>;
@@ -124,6 +126,7 @@ export function renderReport(r: Results, chartFile: string): string {
     "",
     ...timingTable(r.timings),
     "",
+    `For scale: a program compiled as dist/crio-lxc is that only writes one line (Bun's start-up and exit) takes ${ms(r.bunFloorMs)} (hyperfine, same run).`,
     `Distributions: [${chartFile}](${chartFile}).`,
     "",
     "## Targets",

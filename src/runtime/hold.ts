@@ -15,14 +15,16 @@ export const READY_FIFO = "ready";
 export const START_FIFO = "start";
 
 /**
- * The value of lxc.hook.start-host (with lxc.hook.version = 1 liblxc runs it as `sh -c "exec <value>"`).
- * The hook opens the start FIFO (read-write: that doesn't wait for a writer)
- * before it reports ready, so a `start` right after `create` (as `run` does)
- * always finds it listening.
+ * The value of lxc.hook.start-host. With lxc.hook.version = 1 liblxc runs
+ * `/bin/sh -c "exec <value>"`; our value starts with a redirection, so that
+ * `exec` only opens fd 9 in that shell and the rest runs there: one shell, not
+ * a second one exec'd by the first. The hook opens the start FIFO (read-write:
+ * that doesn't wait for a writer) before it reports ready, so a `start` right
+ * after `create` (as `run` does) always finds it listening.
  */
 export function startHostHook(stateDir: string): string {
-  const script = `exec 9<>"$0/${START_FIFO}" && echo "$LXC_PID" >"$0/${READY_FIFO}" && read -r cmd <&9 && [ "$cmd" = start ]`;
-  return `/bin/sh -c ${shellQuote(script)} ${shellQuote(stateDir)}`;
+  const [start, ready] = [START_FIFO, READY_FIFO].map((fifo) => shellQuote(join(stateDir, fifo)));
+  return `9<>${start} && echo "$LXC_PID" >${ready} && read -r cmd <&9 && [ "$cmd" = start ]`;
 }
 
 export function makeFifos(stateDir: string): void {

@@ -1,8 +1,8 @@
 // The CLI contract, the log file, the env file and the create hook, through dist/crio-lxc.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, readFileSync, statSync, writeFileSync, existsSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { Sandbox, becomeSubreaper, busyboxSpec, requireBuilt, waitExit } from "../support/runtime";
+import { BIN, Sandbox, becomeSubreaper, busyboxSpec, requireBuilt, waitExit } from "../support/runtime";
 
 let sb: Sandbox;
 beforeAll(() => { requireBuilt(); becomeSubreaper(); sb = new Sandbox(); });
@@ -47,6 +47,15 @@ describe("command line", () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toContain("invalid container id");
     }
+  });
+
+  test("a .env or bunfig.toml in the working directory changes nothing (Bun's autoloading is off)", () => {
+    const cwd = join(sb.dir, "dotenv");
+    mkdirSync(cwd);
+    writeFileSync(join(cwd, ".env"), "CRIO_LXC_LOG_LEVEL=bogus\nCRIO_LXC_ROOT=relative\n");
+    writeFileSync(join(cwd, "bunfig.toml"), "this is not toml\n");
+    const r = Bun.spawnSync([BIN, "--root", sb.root, "state", "nothing-here"], { cwd, env: sb.env(), stderr: "pipe" });
+    expect([r.exitCode, r.stderr.toString()]).toEqual([1, "container nothing-here does not exist\n"]);
   });
 
   test("a malformed env file fails the call naming file:line; unknown and deprecated keys are logged warnings", () => {

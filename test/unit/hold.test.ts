@@ -16,8 +16,8 @@ test("once the hook reported the pid, start reaches it at once, every time", asy
     mkdirSync(stateDir);
     makeFifos(stateDir);
     const readyFd = openReady(stateDir);
-    // What liblxc runs: sh -c "exec <hook> <name> lxc start-host", with LXC_PID set.
-    const hook = Bun.spawn(["/bin/sh", "-c", `exec ${startHostHook(stateDir)} c${i} lxc start-host`], { env: { LXC_PID: String(1000 + i) } });
+    // What liblxc runs (lxc.hook.version = 1): sh -c "exec <hook>", with LXC_PID set.
+    const hook = Bun.spawn(["/bin/sh", "-c", `exec ${startHostHook(stateDir)}`], { env: { LXC_PID: String(1000 + i) } });
     const pidfd = pidfdOpen(hook.pid);
     try {
       expect(waitReady(readyFd, pidfd, Date.now() + 10_000)).toEqual({ initPid: 1000 + i });
@@ -31,12 +31,30 @@ test("once the hook reported the pid, start reaches it at once, every time", asy
   }
 });
 
+test("a state directory that needs quoting", async () => {
+  const stateDir = join(dir, "it's here");
+  mkdirSync(stateDir);
+  makeFifos(stateDir);
+  const readyFd = openReady(stateDir);
+  const hook = Bun.spawn(["/bin/sh", "-c", `exec ${startHostHook(stateDir)}`], { env: { LXC_PID: "8" } });
+  const pidfd = pidfdOpen(hook.pid);
+  try {
+    expect(waitReady(readyFd, pidfd, Date.now() + 10_000)).toEqual({ initPid: 8 });
+    expect(signalHook(stateDir, "start")).toBe(true);
+    expect(await hook.exited).toBe(0);
+  } finally {
+    hook.kill(9);
+    closeSync(pidfd);
+    closeSync(readyFd);
+  }
+});
+
 test("a hook told anything but start fails, and once it is gone start finds no one", async () => {
   const stateDir = join(dir, "abort");
   mkdirSync(stateDir);
   makeFifos(stateDir);
   const readyFd = openReady(stateDir);
-  const hook = Bun.spawn(["/bin/sh", "-c", `exec ${startHostHook(stateDir)} c lxc start-host`], { env: { LXC_PID: "7" } });
+  const hook = Bun.spawn(["/bin/sh", "-c", `exec ${startHostHook(stateDir)}`], { env: { LXC_PID: "7" } });
   const pidfd = pidfdOpen(hook.pid);
   try {
     expect(waitReady(readyFd, pidfd, Date.now() + 10_000)).toEqual({ initPid: 7 });
