@@ -175,6 +175,17 @@ describe("the container's own processes killed", () => {
     await deleteLeavesNothing(id);
   });
 
+  test("the monitor while create waits for it: create fails saying liblxc failed, and leaves nothing", async () => {
+    const id = newId();
+    const { proc, out } = spawnRuntime(sb, ["create", "--bundle", bundleFor(id, ["sleep", "60"]), id], { CRIO_LXC_TEST_PAUSE_AT: "create-after-fork" });
+    expect(await waitStopped(proc.pid)).toBe(true);
+    process.kill(record(id).monitor.pid, "SIGKILL");
+    proc.kill("SIGCONT");
+    expect(await proc.exited).toBe(1);
+    expect(out()).toStartWith("liblxc failed to set up the container");
+    expect(await settledLeftovers(sb, id)).toEqual(NOTHING_LEFT);
+  });
+
   test("the start-host hold (the sh one-liner): liblxc aborts, state says stopped, start refuses", async () => {
     const id = newId();
     expect(sb.run(["create", "--bundle", bundleFor(id, ["sleep", "60"]), id]).code).toBe(0);
