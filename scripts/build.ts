@@ -1,9 +1,26 @@
-// Builds the one executable, dist/crio-lxc: CLI, liblxc binding and monitor in one file,
-// so installing crio-lxc on a node is copying one binary.
+// Builds the one executable, dist/crio-lxc: CLI, liblxc binding, monitor and
+// the native units in one file, so installing crio-lxc on a node is copying one binary.
 import { $ } from "bun";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { EXEC_UNIT } from "../src/exec/helper";
+import { MONITOR_UNIT } from "../src/lxc/monitor";
+import { SPAWN_UNIT } from "../src/native/spawn";
 
 const out = "dist/crio-lxc";
+const nativeDir = "dist/native";
 const started = performance.now();
+
+// The native units, compiled by the machine's gcc into one shared object that
+// the binary embeds and dlopen()s (src/native/unit.ts says why). Each unit is
+// its own translation unit: their static helpers don't collide.
+mkdirSync(nativeDir, { recursive: true });
+const sources = [MONITOR_UNIT, EXEC_UNIT, SPAWN_UNIT].map((unit) => {
+  const file = `${nativeDir}/${unit.name}.c`;
+  writeFileSync(file, unit.source());
+  return file;
+});
+await $`gcc -O2 -fPIC -shared -Wall -Werror -o ${nativeDir}/crio-lxc-native.so ${sources}`;
+
 // --sourcemap keeps the log's `c` (caller file:line) pointing at src/, even minified.
 // --bytecode precompiles the JS: it saves start-up time on every call.
 await $`${process.execPath} build src/main.ts --compile --minify --sourcemap --bytecode --outfile ${out}`.quiet();

@@ -1,7 +1,7 @@
 // cgroup v2 (unified) paths and cleanup. liblxc creates the cgroups from
 // lxc.cgroup.dir.{container,monitor}; after the monitor is gone its own cleanup
 // never runs, so removing them is ours.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFile, writeFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { getXattr, setXattr } from "./xattr";
 
@@ -49,6 +49,23 @@ export function processCgroup(pid: number | "self"): string {
 }
 
 export const selfCgroup = () => processCgroup("self");
+
+/**
+ * Moves this process into the cgroup it is already in, from a worker thread
+ * (fs.writeFile). The first write to any cgroup.procs after a quiet spell waits
+ * for an RCU grace period (~10 ms here, without the favordynmods mount
+ * option), and liblxc's monitor makes one when it enters its cgroup. Started
+ * first thing by create and run (main.ts), ours pays that wait while the spec
+ * is being loaded and translated, and liblxc's write then finds the grace
+ * period passed. It changes nothing, so a failure is ignored.
+ */
+export function startCgroupWriteWarmUp(): void {
+  try {
+    writeFile(join(cgroupPath(selfCgroup()), "cgroup.procs"), "0", () => {});
+  } catch {
+    // No cgroup v2 entry: create fails on its own later.
+  }
+}
 
 /** Where liblxc (run as root) roots lxc.cgroup.dir.*: init's cgroup, without a trailing init.scope. */
 export function lxcBaseCgroup(): string {

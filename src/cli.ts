@@ -4,28 +4,14 @@
 // errors reported the way conmon/podman read them.
 import { type ArgsDef, type CommandDef, parseArgs, renderUsage, runCommand } from "citty";
 import { createLogger, reportClientError, type Logger } from "./log";
-import { loadSettings, settingDefinitions, type SettingFlags } from "./settings";
+import { globalArgs, splitAtSubcommand } from "./cli-args";
+import { loadSettings, settingDefinitions, settingFlagsFromArgs } from "./settings";
 import { StateStore } from "./state";
 import type { RuntimeContext } from "./runtime/context";
 import { VERSION } from "./version";
 import { writeOut } from "./sys";
 
 export class UsageError extends Error {}
-
-const settingArgs: ArgsDef = Object.fromEntries(
-  settingDefinitions.map((d) => [d.flag.replace(/^--/, ""), {
-    type: d.type === "boolean" ? "boolean" : "string",
-    description: `${d.help} (${d.env}, default ${d.default || '""'})`,
-  }]),
-) as ArgsDef;
-
-export const globalArgs = {
-  log: { type: "string", description: "write errors for the caller to this file (as runc does)", valueHint: "file" },
-  "log-format": { type: "string", description: "format of --log: text or json", default: "text" },
-  debug: { type: "boolean", description: "runtime log level debug" },
-  "systemd-cgroup": { type: "boolean", description: "linux.cgroupsPath is in systemd form slice:prefix:name" },
-  ...settingArgs,
-} as const satisfies ArgsDef;
 
 const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
   create: () => import("./commands/create").then((m) => m.default),
@@ -39,6 +25,12 @@ const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
   update: () => import("./commands/update").then((m) => m.default),
   events: () => import("./commands/events").then((m) => m.default),
   ps: () => import("./commands/ps").then((m) => m.default),
+  run: () => import("./commands/run").then((m) => m.default),
+  list: () => import("./commands/list").then((m) => m.default),
+  spec: () => import("./commands/spec").then((m) => m.default),
+  features: () => import("./commands/features").then((m) => m.default),
+  check: () => import("./commands/check").then((m) => m.default),
+  "env-template": () => import("./commands/env-template").then((m) => m.default),
 };
 
 export const mainCommand: CommandDef<typeof globalArgs> = {
@@ -46,18 +38,6 @@ export const mainCommand: CommandDef<typeof globalArgs> = {
   args: globalArgs,
   subCommands,
 };
-
-/** Where the subcommand starts: the first argument that is not a global flag or its value. */
-function splitAtSubcommand(argv: string[]): [string[], string | undefined, string[]] {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith("-")) return [argv.slice(0, i), arg, argv.slice(i + 1)];
-    const name = arg.replace(/^--?/, "").split("=")[0]!;
-    const def = (globalArgs as ArgsDef)[name];
-    if (def && def.type !== "boolean" && !arg.includes("=")) i++;
-  }
-  return [argv, undefined, []];
-}
 
 function rejectUnknownFlags(argv: string[], def: ArgsDef, where: string): void {
   const known = new Set<string>(["help", "h"]);
@@ -126,9 +106,11 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     rejectUnknownFlags(ownArgv, (command.args ?? {}) as ArgsDef, `crio-lxc ${name}`);
-    const ctx = runtimeContext(globals, name);
-    log = ctx.log;
-    const { result } = await runCommand(command, { rawArgs: commandArgv, data: ctx });
+    // Commands that don't run containers (check, spec…) get the global flags instead: they must work with broken settings.
+    const standalone = (command as { standalone?: boolean }).standalone === true;
+    const ctx = standalone ? undefined : runtimeContext(globals, name);
+    log = ctx?.log;
+    const { result } = await runCommand(command, { rawArgs: commandArgv, data: ctx ?? { globals } });
     return typeof result === "number" ? result : 0;
   } catch (err) {
     const message = (err as Error).message ?? String(err);
@@ -139,12 +121,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function runtimeContext(globals: Record<string, unknown>, cmd: string): RuntimeContext {
-  const flags: SettingFlags = { debug: globals.debug === true };
-  for (const d of settingDefinitions) {
-    const value = globals[d.flag.replace(/^--/, "")];
-    if (value !== undefined && value !== "") flags[d.key] = value as string | boolean;
-  }
-  const { settings, warnings } = loadSettings(flags);
+  const { settings, warnings } = loadSettings(settingFlagsFromArgs(globals));
   const log = createLogger({ file: settings.logFile, level: settings.logLevel, timestamp: settings.logTimestamp, cmd });
   for (const warning of warnings) log.warn(warning);
   return {

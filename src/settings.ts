@@ -1,9 +1,9 @@
 // Every runtime setting, from (highest precedence first) CLI flag, process
 // environment, environment file, or built-in default.
 import { readRegularFile } from './files';
-import * as v from 'valibot';
 import { LOG_LEVELS } from './log';
 import { TEST_PAUSE_VARIABLE } from './runtime/test-pause';
+import type { Settings, SettingKey } from './settings-schema';
 
 export const ENV_FILE_VARIABLE = 'CRIO_LXC_ENV_FILE';
 export const DEFAULT_ENV_FILE = '/etc/default/crio-lxc';
@@ -16,78 +16,7 @@ export const LOG_TIMESTAMPS = ['lxc', 'rfc3339'] as const;
 // Deprecated keys of the Go crio-lxc, which named separate helper binaries.
 const DEPRECATED_KEYS = ['CRIO_LXC_INIT_CMD', 'CRIO_LXC_START_CMD', 'CRIO_LXC_CONTAINER_HOOK'];
 
-const absolutePath = v.pipe(v.string(), v.trim(), v.startsWith('/', 'expected an absolute path'));
-
-const optionalPath = v.pipe(
-  v.string(),
-  v.trim(),
-  v.check((p) => p === '' || p.startsWith('/'), 'expected an absolute path, or empty for none'),
-);
-
-const cgroupPath = v.pipe(
-  v.string(),
-  v.trim(),
-  v.check((p) => !p.split('/').includes('..'), 'expected a cgroup path without ".." components'),
-  v.transform((p) => p.replace(/^\/+|\/+$/g, '')),
-  v.nonEmpty('expected a cgroup path relative to the cgroup2 root'),
-);
-
-const flag = v.pipe(
-  v.string(),
-  v.trim(),
-  v.parseBoolean(
-    { truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] },
-    'expected true or false',
-  ),
-);
-
-const picklistOf = <const T extends readonly [string, ...string[]]>(options: T) =>
-  v.pipe(v.string(), v.trim(), v.toLowerCase(), v.picklist(options, `expected one of ${options.join(', ')}`));
-
-// setTimeout cannot wait longer than 2^31-1 ms (about 24.8 days).
-const MAX_TIMER_MS = 2 ** 31 - 1;
-const DURATION = /^(?:\d+|(?:\d+(?:\.\d+)?(?:ms|h|m|s))+)$/;
-const DURATION_PART = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Milliseconds of a Go-style duration (`1m30s`, `500ms`) or a plain number of seconds. */
-function durationMs(text: string): number {
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  let ms = 0;
-  for (const [, amount, unit] of text.matchAll(DURATION_PART)) ms += Number(amount) * UNIT_MS[unit!]!;
-  return Math.round(ms);
-}
-
-export const duration = v.pipe(
-  v.string(),
-  v.trim(),
-  v.regex(DURATION, 'expected a duration like 500ms, 10s, 2m, 1m30s, 1h, or a whole number of seconds'),
-  v.transform(durationMs),
-  v.maxValue(MAX_TIMER_MS, 'expected a duration of at most 596h'),
-);
-
-/** The one schema of all settings; its input is the winning raw string of each setting. */
-const settingsSchema = v.object({
-  root: absolutePath,
-  logLevel: picklistOf(LOG_LEVELS),
-  containerLogLevel: picklistOf(CONTAINER_LOG_LEVELS),
-  logFile: absolutePath,
-  logTimestamp: picklistOf(LOG_TIMESTAMPS),
-  monitorCgroup: cgroupPath,
-  apparmor: flag,
-  capabilities: flag,
-  cgroupDevices: flag,
-  seccomp: flag,
-  createTimeout: duration,
-  createHook: optionalPath,
-  createHookTimeout: duration,
-  startTimeout: duration,
-  killTimeout: duration,
-  deleteTimeout: duration,
-});
-
-export type Settings = v.InferOutput<typeof settingsSchema>;
-export type SettingKey = keyof Settings;
+export type { Settings, SettingKey } from './settings-schema';
 
 export interface SettingDefinition {
   key: SettingKey;
@@ -161,6 +90,29 @@ const definitionsByKey = {
   },
 } satisfies Record<SettingKey, DefinitionFields>;
 
+/**
+ * The defaults above as the schema reads them (a unit test checks they agree):
+ * a call given no setting needs no validation, and loads no valibot for it.
+ */
+export const DEFAULT_SETTINGS: Readonly<Settings> = {
+  root: '/run/crio-lxc',
+  logLevel: 'info',
+  containerLogLevel: 'warn',
+  logFile: '/var/log/crio-lxc/crio-lxc.log',
+  logTimestamp: 'lxc',
+  monitorCgroup: 'crio-lxc-monitor',
+  apparmor: true,
+  capabilities: true,
+  cgroupDevices: true,
+  seccomp: true,
+  createTimeout: 60_000,
+  createHook: '',
+  createHookTimeout: 5_000,
+  startTimeout: 30_000,
+  killTimeout: 10_000,
+  deleteTimeout: 10_000,
+};
+
 /** Every setting with its variable, flag, default and help, for `--help` and an env template. */
 export const settingDefinitions: ReadonlyArray<SettingDefinition> = Object.entries(definitionsByKey).map(
   ([key, fields]) => ({ key: key as SettingKey, ...fields }),
@@ -174,6 +126,16 @@ export type SettingFlags = Partial<Record<SettingKey, string | boolean | undefin
   /** The global `--debug` flag: raises the log level to at least debug. */
   debug?: boolean;
 };
+
+/** The setting flags among parsed command-line args (`--log-level` → logLevel); unset and empty ones left out. */
+export function settingFlagsFromArgs(args: Record<string, unknown>): SettingFlags {
+  const flags: SettingFlags = { debug: args.debug === true };
+  for (const d of settingDefinitions) {
+    const value = args[d.flag.replace(/^--/, '')];
+    if (value !== undefined && value !== '') flags[d.key] = value as string | boolean;
+  }
+  return flags;
+}
 
 export interface EnvFileEntry {
   value: string;
@@ -214,7 +176,7 @@ function unquote(value: string, where: string, key: string): string {
 }
 
 /** Where a raw value came from, as error and warning messages name it. */
-type Origin = { value: string; where: string };
+type Origin = { value: string; where: string; isDefault?: boolean };
 
 function readEnvFile(env: Record<string, string | undefined>): { file: string; entries: Map<string, EnvFileEntry> } {
   const file = env[ENV_FILE_VARIABLE] ?? DEFAULT_ENV_FILE;
@@ -257,7 +219,7 @@ function originOf(
   if (envValue !== undefined) return { value: envValue, where: `environment variable ${def.env}` };
   const entry = envFile.entries.get(def.env);
   if (entry) return { value: entry.value, where: `${envFile.file}:${entry.line}: ${def.env}` };
-  return { value: def.default, where: `default of ${def.env}` };
+  return { value: def.default, where: `default of ${def.env}`, isDefault: true };
 }
 
 /**
@@ -281,22 +243,19 @@ export function loadSettings(
   }
 
   const origins = new Map(settingDefinitions.map((def) => [def.key, originOf(def, flags, env, envFile)]));
-  const result = v.safeParse(
-    settingsSchema,
-    Object.fromEntries([...origins].map(([key, o]) => [key, o.value])),
-    { abortPipeEarly: true },
-  );
-  if (!result.success) {
-    throw new SettingsError(
-      result.issues
-        .map((issue) => {
-          const origin = origins.get(issue.path?.[0]?.key as SettingKey);
-          return origin ? `${origin.where}: ${issue.message}, got ${JSON.stringify(origin.value)}` : issue.message;
-        })
-        .join('\n'),
-    );
+  const settings: Settings = { ...DEFAULT_SETTINGS };
+  const given = [...origins].filter(([, origin]) => !origin.isDefault);
+  if (given.length) {
+    const { validateSettings } = require('./settings-schema') as typeof import('./settings-schema');
+    const { values, issues } = validateSettings(Object.fromEntries(given.map(([key, origin]) => [key, origin.value])));
+    if (issues.length) {
+      throw new SettingsError(issues.map(({ key, message }) => {
+        const origin = origins.get(key)!;
+        return `${origin.where}: ${message}, got ${JSON.stringify(origin.value)}`;
+      }).join('\n'));
+    }
+    Object.assign(settings, values);
   }
-  const settings = result.output;
   if (flags.debug && settings.logLevel !== 'trace') settings.logLevel = 'debug';
   return { settings, warnings };
 }

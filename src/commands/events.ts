@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import * as v from "valibot";
 import { RuntimeError, type RuntimeContext } from "../runtime/context";
 import { streamEvents } from "../runtime/events";
-import { duration } from "../settings";
+import { duration } from "../settings-schema";
 import { validateId } from "../state";
 import { writeOut } from "../sys";
 

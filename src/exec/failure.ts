@@ -14,7 +14,7 @@ export interface FailureContext {
   plan: ExecPlan;
   /** Where the process came from (process.json or config.json), for cwd errors as runc words them. */
   file: string;
-  cgroupProcs: string;
+  cgroupDir: string;
   initPid: number;
   namespaces: string[];
 }
@@ -36,7 +36,7 @@ function describe(f: HelperFailure, ctx: FailureContext): string {
   const cap = () => namesOf(1n << BigInt(f.value))[0] ?? `capability ${f.value}`;
   switch (f.stage) {
     case STAGE.FORK: return `fork of the exec helper failed: ${why}`;
-    case STAGE.CGROUP: return `joining the container's cgroup (${ctx.cgroupProcs}): ${why}`;
+    case STAGE.CGROUP: return `joining the container's cgroup (${ctx.cgroupDir}): ${why}`;
     case STAGE.SETNS: return `joining the namespaces (${ctx.namespaces.join(", ")}) of the container's init ${ctx.initPid}: ${why}`;
     case STAGE.CLONE: return `creating the process inside the container: ${why}`;
     case STAGE.CONSOLE: return `setting up the terminal: ${["", "opening a pty in the container's /dev/ptmx", "sending the pty master to the console socket", "making the pty the controlling terminal"][f.value] ?? ""}: ${why}`;

@@ -1,9 +1,9 @@
 // The C half of `exec`: forked from the runtime, it joins the container and
 // execs the process. JavaScript must never fork (JavaScriptCore's JIT region
 // is MADV_DONTFORK), and setns() into a mount namespace fails in a threaded
-// process, so this runs as C compiled at run time (see src/native/cc.ts).
+// process, so this runs as C (a native unit, see src/native/unit.ts).
 //
-//   runtime ──fork──▶ joiner: joins the cgroup, then init's namespaces
+//   runtime ──clone3(CLONE_INTO_CGROUP)──▶ joiner: in the container's cgroup; joins init's namespaces
 //                      └──clone(CLONE_PARENT)──▶ process: the runtime's child,
 //                           inside the PID namespace; sets ids, caps, limits… execve
 //
@@ -18,7 +18,7 @@ import { CONSOLE_C } from "./console-c";
 
 /** Slots of the plan: an array of 64-bit words the runtime fills (numbers, masks, pointers). */
 export const SLOT = {
-  REPORT_FD: 0, PIDFD: 1, NS_FLAGS: 2, CGROUP_PROCS: 3, ARGV: 4, ENVP: 5, SEARCH_DIRS: 6, CWD: 7,
+  REPORT_FD: 0, PIDFD: 1, NS_FLAGS: 2, CGROUP_FD: 3, ARGV: 4, ENVP: 5, SEARCH_DIRS: 6, CWD: 7,
   UID: 8, GID: 9, NGROUPS: 10, GROUPS: 11, SET_CAPS: 12, CAP_BOUNDING: 13, CAP_EFFECTIVE: 14,
   CAP_PERMITTED: 15, CAP_INHERITABLE: 16, CAP_AMBIENT: 17, CAP_LAST: 18, NO_NEW_PRIVS: 19,
   NRLIMITS: 20, RLIMITS: 21, UMASK: 22, PRESERVE_FDS: 23, APPARMOR: 24, SECCOMP: 25,
@@ -39,10 +39,13 @@ export const MSG_PID = 1;
 export const MSG_FAIL = 2;
 export const MSG_SIZE = 16;
 
-/** Syscalls called raw: glibc's set*id wrappers broadcast to threads, and clone() needs CLONE_PARENT without a stack. */
+/**
+ * Syscalls called raw: glibc's set*id wrappers broadcast to threads, clone() needs CLONE_PARENT
+ * without a stack, and glibc 2.36 has no clone3() wrapper.
+ */
 const SYSCALLS: Record<string, Record<string, number>> = {
-  x64: { SYS_clone: 56, SYS_getcwd: 79, SYS_setgroups: 116, SYS_setresuid: 117, SYS_setresgid: 119, SYS_capget: 125, SYS_capset: 126, SYS_keyctl: 250 },
-  arm64: { SYS_clone: 220, SYS_getcwd: 17, SYS_setgroups: 159, SYS_setresuid: 147, SYS_setresgid: 149, SYS_capget: 90, SYS_capset: 91, SYS_keyctl: 219 },
+  x64: { SYS_clone: 56, SYS_clone3: 435, SYS_getcwd: 79, SYS_setgroups: 116, SYS_setresuid: 117, SYS_setresgid: 119, SYS_capget: 125, SYS_capset: 126, SYS_keyctl: 250 },
+  arm64: { SYS_clone: 220, SYS_clone3: 435, SYS_getcwd: 17, SYS_setgroups: 159, SYS_setresuid: 147, SYS_setresgid: 149, SYS_capget: 90, SYS_capset: 91, SYS_keyctl: 219 },
 };
 
 function defines(): string {
@@ -98,6 +101,8 @@ void *memcpy(void *dst, const void *src, u64 n);
 #define EROFS 30
 #define EINVAL 22
 #define ENOSYS 38
+#define EAGAIN 11
+#define ENOMEM 12
 #define CLONE_PARENT 0x00008000
 #define SIGCHLD 17
 #define F_SETFD 2
@@ -351,14 +356,6 @@ static void become_process(u64 *plan)
 	exec_program(plan);
 }
 
-static void join_cgroup(u64 *plan)
-{
-	int fd = open((const char *)plan[S_CGROUP_PROCS], O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, "0", 1) < 0)
-		fail(plan, ST_CGROUP, errno, 0, 1);
-	close(fd);
-}
-
 /* The joiner: single-threaded, so setns() into every namespace works. Never returns. */
 static void join_container(u64 *plan)
 {
@@ -369,7 +366,6 @@ static void join_container(u64 *plan)
 	 * closed to the container's processes (CVE-2019-5736). execve resets it.
 	 */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	join_cgroup(plan);
 	if (plan[S_NS_FLAGS])
 		TRY(ST_SETNS, setns((int)plan[S_PIDFD], (int)plan[S_NS_FLAGS]));
 	/* CLONE_PARENT: the process is the runtime's child, so it can wait for it; namespaces' pid_for_children apply. */
@@ -382,15 +378,31 @@ static void join_container(u64 *plan)
 	_exit(0);
 }
 
-/* Returns the joiner's pid, or -errno if fork failed. */
+struct clone_args { u64 flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup; };
+#define CLONE_INTO_CGROUP 0x200000000ULL
+
+/*
+ * Forks the joiner straight into the container's cgroup: writing a pid to
+ * cgroup.procs makes the kernel wait for an RCU grace period (~10 ms), a
+ * clone3() with CLONE_INTO_CGROUP does not. Raw, so glibc's fork handlers
+ * don't run: the joiner and the process only make system calls.
+ * Returns the joiner's pid, or 0 when there is none (the failure is reported).
+ */
 int crio_lxc_exec(u64 *plan)
 {
-	int pid = fork();
-	if (pid < 0)
-		return -errno;
+	struct clone_args args = { 0 };
+	args.flags = CLONE_INTO_CGROUP;
+	args.exit_signal = SIGCHLD;
+	args.cgroup = plan[S_CGROUP_FD];
+	long pid = syscall(SYS_clone3, &args, sizeof args);
+	if (pid < 0) {
+		int err = errno;
+		report((int)plan[S_REPORT_FD], MSG_FAIL, err == EAGAIN || err == ENOMEM ? ST_FORK : ST_CGROUP, err, 0);
+		return 0;
+	}
 	if (pid == 0)
 		join_container(plan);
-	return pid;
+	return (int)pid;
 }
 `;
 

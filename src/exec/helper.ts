@@ -2,10 +2,10 @@
 // exec'd, or the stage that failed.
 import { FFIType, ptr } from "bun:ffi";
 import { closeSync, readSync } from "node:fs";
-import { compileC } from "../native/cc";
+import { loadUnit, nativeUnit } from "../native/unit";
 import { waitpid } from "../sys";
 import { RUNTIME_TTY_C } from "./console-c";
-import { MSG_FAIL, MSG_PID, MSG_SIZE, STAGE, helperSource } from "./helper-c";
+import { MSG_FAIL, MSG_PID, MSG_SIZE, helperSource } from "./helper-c";
 import { SECCOMP_COPY_C } from "./seccomp-c";
 
 const PIPE_C = `
@@ -13,27 +13,27 @@ int pipe2(int fds[2], int flags);
 int crio_lxc_pipe(int *fds) { return pipe2(fds, 02000000 /* O_CLOEXEC */); }
 `;
 
-const SYMBOLS = {
-  crio_lxc_exec: { args: [FFIType.ptr], returns: FFIType.i32 },
-  crio_lxc_pipe: { args: [FFIType.ptr], returns: FFIType.i32 },
-  crio_lxc_connect_unix: { args: [FFIType.cstring], returns: FFIType.i32 },
-  crio_lxc_socketpair: { args: [FFIType.ptr], returns: FFIType.i32 },
-  crio_lxc_recv_fd: { args: [FFIType.i32], returns: FFIType.i32 },
-  crio_lxc_make_raw: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
-  crio_lxc_restore_termios: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
-  crio_lxc_copy_winsize: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
-  crio_lxc_copy_seccomp_filters: { args: [FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
-} as const;
+export const EXEC_UNIT = nativeUnit({
+  name: "exec",
+  source: () => [helperSource(), PIPE_C, RUNTIME_TTY_C, SECCOMP_COPY_C].join("\n"),
+  symbols: {
+    crio_lxc_exec: { args: [FFIType.ptr], returns: FFIType.i32 },
+    crio_lxc_pipe: { args: [FFIType.ptr], returns: FFIType.i32 },
+    crio_lxc_connect_unix: { args: [FFIType.cstring], returns: FFIType.i32 },
+    crio_lxc_socketpair: { args: [FFIType.ptr], returns: FFIType.i32 },
+    crio_lxc_recv_fd: { args: [FFIType.i32], returns: FFIType.i32 },
+    crio_lxc_make_raw: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+    crio_lxc_restore_termios: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+    crio_lxc_copy_winsize: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+    crio_lxc_copy_seccomp_filters: { args: [FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+  },
+});
 
-type Helper = { [name in keyof typeof SYMBOLS]: (...args: unknown[]) => number };
+type Helper = { [name in keyof typeof EXEC_UNIT.symbols]: (...args: unknown[]) => number };
 let helper: Helper | undefined;
 
-function compileHelper(): Helper {
-  return compileC("crio-lxc-exec.c", [helperSource(), PIPE_C, RUNTIME_TTY_C, SECCOMP_COPY_C].join("\n"), SYMBOLS) as unknown as Helper;
-}
-
 export function loadHelper(): Helper {
-  return (helper ??= compileHelper());
+  return (helper ??= loadUnit(EXEC_UNIT) as unknown as Helper);
 }
 
 /** A close-on-exec pipe: [read end, write end]. */
@@ -85,9 +85,8 @@ export function runHelper(plan: Buffer, reportFds: [number, number]): { pid?: nu
     closeSync(writeFd);
   }
   try {
-    if (joiner < 0) return { failure: { stage: STAGE.FORK, errno: -joiner, value: 0 } };
     const result = readReports(readFd);
-    waitpid(joiner, 0);
+    if (joiner > 0) waitpid(joiner, 0);
     if (result.failure && result.pid) waitpid(result.pid, 0);
     if (!result.failure && !result.pid) result.failure = { stage: 0, errno: 0, value: 0 };
     return result;

@@ -65,7 +65,8 @@ export interface HelperInputs {
   reportFd: number;
   pidfd: number;
   nsFlags: number;
-  cgroupProcs: string;
+  /** The cgroup directory the process is cloned into (CLONE_INTO_CGROUP). */
+  cgroupFd: number;
   preserveFds: number;
   /** Bit n: chown fd n (0–2) to the process's uid. */
   stdioChown: number;
@@ -77,7 +78,7 @@ export interface HelperInputs {
 }
 
 function estimateSize(plan: ExecPlan, inputs: HelperInputs): number {
-  const strings = [...plan.args, ...plan.env, ...(plan.searchDirs ?? []), plan.cwd, plan.apparmor ?? "", inputs.cgroupProcs];
+  const strings = [...plan.args, ...plan.env, ...(plan.searchDirs ?? []), plan.cwd, plan.apparmor ?? ""];
   const text = strings.reduce((n, s) => n + Buffer.byteLength(s) + 16, 0);
   return 8 * SLOT_COUNT + text + 4 * plan.groups.length + 24 * plan.rlimits.length + inputs.seccompFilters.reduce((n, f) => n + f.length + 24, 0) + 256;
 }
@@ -89,7 +90,7 @@ export function marshalPlan(plan: ExecPlan, inputs: HelperInputs): Buffer {
   set(SLOT.REPORT_FD, inputs.reportFd);
   set(SLOT.PIDFD, inputs.pidfd);
   set(SLOT.NS_FLAGS, inputs.nsFlags);
-  set(SLOT.CGROUP_PROCS, mem.cstring(inputs.cgroupProcs));
+  set(SLOT.CGROUP_FD, inputs.cgroupFd);
   set(SLOT.ARGV, mem.cstrings(plan.args));
   set(SLOT.ENVP, mem.cstrings(plan.env));
   if (plan.searchDirs) set(SLOT.SEARCH_DIRS, mem.cstrings(plan.searchDirs));

@@ -2,13 +2,13 @@
 //
 // liblxc refuses a foreground start from a threaded process, and fork() from
 // JavaScript crashes the child (JavaScriptCore maps its JIT region, where the
-// FFI trampolines live, MADV_DONTFORK). So a tiny C function, compiled at run
-// time by bun:ffi's cc() (TinyCC), forks; the single-threaded child resets the
+// FFI trampolines live, MADV_DONTFORK). So a tiny C function (a native unit,
+// see native/unit.ts) forks; the single-threaded child resets the
 // signal state Bun changed, prepares what liblxc can't (monitor-init.ts),
 // calls lxc_container->start() in the foreground and never returns to
 // JavaScript. It becomes the monitor: the parent of init.
 import { FFIType, ptr } from "bun:ffi";
-import { compileC } from "../native/cc";
+import { loadUnit, nativeUnit } from "../native/unit";
 import type { InitCapabilities } from "../spec/capabilities";
 import type { Container } from "./liblxc";
 import { MONITOR_INIT_C } from "./monitor-init";
@@ -77,20 +77,18 @@ int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offse
 }
 `;
 
-let compiled: ((
-  c: unknown, start: number, argv: unknown, errOff: number, unsetPath: number,
-  joins: unknown, labels: unknown, njoins: number, errFd: number, caps: unknown,
-) => number) | undefined;
-
-function compileMonitor() {
-  const symbols = compileC("crio-lxc-monitor.c", `${MONITOR_INIT_C}\n${MONITOR_C}`, {
+export const MONITOR_UNIT = nativeUnit({
+  name: "monitor",
+  source: () => `${MONITOR_INIT_C}\n${MONITOR_C}`,
+  symbols: {
     crio_lxc_fork_monitor: {
       args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr],
       returns: FFIType.i32,
     },
-  });
-  return symbols.crio_lxc_fork_monitor as unknown as typeof compiled & {};
-}
+  },
+});
+
+let forkMonitorC: ReturnType<typeof loadUnit<typeof MONITOR_UNIT.symbols>>["crio_lxc_fork_monitor"] | undefined;
 
 /** NULL-terminated char*[] for argv; the buffers must stay alive until fork() returns. */
 function cArgv(args: string[]) {
@@ -144,13 +142,13 @@ function capabilityWords(caps: InitCapabilities | undefined) {
 
 /** Forks the monitor, which starts the container in the foreground; returns its pid. */
 export function forkMonitor(container: Container, args: string[], opts: MonitorOptions = {}): number {
-  compiled ??= compileMonitor();
+  forkMonitorC ??= loadUnit(MONITOR_UNIT).crio_lxc_fork_monitor;
   const argv = cArgv(args);
   const joins = opts.joins ?? [];
   const joinTable = new Int32Array(joins.flatMap(({ fd, type }) => [fd, type]).concat(0));
   const labels = cArgv(joins.map(({ label }) => label));
   const caps = capabilityWords(opts.capabilities);
-  const pid = compiled(
+  const pid = forkMonitorC(
     container.ptr, container.startFunction(), ptr(argv.table), container.errorNumOffset, opts.hideIdmapHelpers ? 1 : 0,
     ptr(joinTable), ptr(labels.table), joins.length, opts.errorFd ?? -1, caps ? ptr(caps) : null,
   );

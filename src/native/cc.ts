@@ -1,6 +1,6 @@
-// Compiling a few lines of C at run time with bun:ffi's cc() (TinyCC), for
-// what JavaScript can't do: anything between fork() and exec() (a fork from
-// JavaScript crashes the child, see lxc/monitor.ts). cc() can't read files
+// Compiling a few lines of C at run time with bun:ffi's cc() (TinyCC): how a source
+// checkout (bun src/main.ts, tests) gets the native units, which dist/crio-lxc
+// has prebuilt (native/unit.ts), and test helpers their C. cc() can't read files
 // embedded in a compiled binary (/$bunfs/...), so the source goes through a memfd.
 import { cc, type FFIFunction } from "bun:ffi";
 import { closeSync, writeSync } from "node:fs";

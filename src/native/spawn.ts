@@ -7,7 +7,7 @@
 // as parent-death signal), so killing the returned pid kills the program.
 import { FFIType, ptr } from "bun:ffi";
 import { closeSync, readSync } from "node:fs";
-import { compileC } from "./cc";
+import { loadUnit, nativeUnit } from "./unit";
 import { pipe } from "./libc";
 import { SysError } from "../sys";
 
@@ -135,15 +135,18 @@ const SIGKILL = 9;
 
 const STAGES: Record<number, string> = { 1: "setns", 2: "dup2", 3: "fork", 4: "execve", 5: "becoming root of the user namespace" };
 
-let compiled: ReturnType<typeof compile> | undefined;
-function compile() {
-  return compileC("crio-lxc-spawn.c", SPAWN_C, {
+export const SPAWN_UNIT = nativeUnit({
+  name: "spawn",
+  source: () => SPAWN_C,
+  symbols: {
     crio_lxc_spawn: {
       args: [FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.i32],
       returns: FFIType.i32,
     },
-  }).crio_lxc_spawn;
-}
+  },
+});
+
+let spawnC: ReturnType<typeof loadUnit<typeof SPAWN_UNIT.symbols>>["crio_lxc_spawn"] | undefined;
 
 /** NULL-terminated char*[]; `keep` holds the strings alive until the fork returns. */
 function cStringArray(strings: string[]) {
@@ -174,12 +177,12 @@ export interface Spawned {
 }
 
 export function spawn(req: SpawnRequest): Spawned {
-  compiled ??= compile();
+  spawnC ??= loadUnit(SPAWN_UNIT).crio_lxc_spawn;
   const [errRead, errWrite] = pipe();
   const argv = cStringArray(req.argv);
   const env = cStringArray(req.env);
   const path = Buffer.from(`${req.path}\0`);
-  const pid = compiled(req.join?.pidfd ?? -1, req.join?.flags ?? 0, ptr(path), ptr(argv.table), ptr(env.table), req.stdinFd, req.outputFd, errWrite);
+  const pid = spawnC(req.join?.pidfd ?? -1, req.join?.flags ?? 0, ptr(path), ptr(argv.table), ptr(env.table), req.stdinFd, req.outputFd, errWrite);
   closeSync(errWrite);
   void [argv.keep, env.keep];
   if (pid < 0) {

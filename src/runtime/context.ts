@@ -12,4 +12,9 @@ export interface RuntimeContext {
   runtimePath: string;
 }
 
+/** What a standalone command (one that runs no container: check, spec…) gets instead of a RuntimeContext. */
+export interface StandaloneData {
+  globals: Record<string, unknown>;
+}
+
 export class RuntimeError extends Error {}

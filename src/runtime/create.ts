@@ -47,10 +47,8 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     throw new RuntimeError("--console-socket was given but process.terminal is false in config.json");
   }
   checkTerminalRequest(spec.process?.terminal, opts.consoleSocket, spec.process?.consoleSize);
-  const args = spec.process?.args ?? [];
   const rootfs = resolve(bundle, spec.root?.path ?? "rootfs");
   if (!isDirectory(rootfs)) refuse(["root", "path"], `${rootfs} is not a directory`);
-  checkExecutable(rootfs, args[0]!, spec.process?.env ?? [], spec.process?.cwd ?? "/");
   const placement = planPlacement(ctx, spec, id);
   const lock = claimContainer(ctx.store, id, Date.now() + ctx.settings.createTimeout);
   try {
@@ -102,6 +100,7 @@ async function createClaimed(ctx: RuntimeContext, { opts, bundle, spec, rootfs, 
       namespaceFileType,
     });
     const { items, files, notes, joins, hookOwner } = translation;
+    checkExecutable(rootfs, spec.process!.args![0]!, spec.process?.env ?? [], spec.process?.cwd ?? "/", translation.mounted);
     if (createPhase) items.push(...createPhase.configItems(rootfs, hookOwner));
     for (const note of notes) ctx.log.info(note);
     keepCallerNofile(items);

@@ -2,12 +2,12 @@
 //
 // liblxc's attach needs the monitor's command socket, which is gone once the
 // container started, so the runtime joins the container itself: a C helper
-// forked from here joins init's cgroup and namespaces (through a pidfd) and
+// cloned from here into init's cgroup joins its namespaces (through a pidfd) and
 // clones the process with CLONE_PARENT, making it our child (see
 // src/exec/helper-c.ts). In the foreground we wait for it and exit with its
 // status; detached, we return once it has exec'd and the caller (conmon, a
 // subreaper) inherits it when we exit.
-import { closeSync } from "node:fs";
+import { closeSync, constants as fsConstants, openSync } from "node:fs";
 import { join } from "node:path";
 import { constants } from "node:os";
 import { cgroupPath } from "../cgroup";
@@ -17,7 +17,8 @@ import {
 } from "../exec/container";
 import { hostHasAppArmor } from "../sys";
 import { ExecError } from "../exec/errors";
-import { failureError } from "../exec/failure";
+import { type FailureContext, failureError } from "../exec/failure";
+import { STAGE } from "../exec/helper-c";
 import { cloexecPipe, runHelper } from "../exec/helper";
 import { TerminalRelay, connectConsoleSocket, masterSocketPair, receiveMaster } from "../exec/terminal";
 import { marshalPlan } from "../exec/marshal";
@@ -50,7 +51,7 @@ export async function execInContainer(ctx: RuntimeContext, opts: ExecOptions): P
     callerNofile: callerNofile(),
     note: (message) => ctx.log.info(message),
   });
-  const cgroupProcs = join(cgroupPath(execCgroupDir(record.cgroupDir, opts.cgroup)), "cgroup.procs");
+  const cgroupDir = cgroupPath(execCgroupDir(record.cgroupDir, opts.cgroup));
   checkPreservedFds(opts.preserveFds);
 
   checkTerminal(opts, plan.terminal);
@@ -58,7 +59,7 @@ export async function execInContainer(ctx: RuntimeContext, opts: ExecOptions): P
   const pty = plan.terminal ? consoleEnds(opts) : undefined;
   let pid: number;
   try {
-    pid = startProcess(plan, { cgroupProcs, init, preserveFds: opts.preserveFds, consoleFd: pty?.theirs, seccompFilters, file: exec.file });
+    pid = startProcess(plan, { cgroupDir, init, preserveFds: opts.preserveFds, consoleFd: pty?.theirs, seccompFilters, file: exec.file });
   } catch (err) {
     if (pty?.ours !== undefined) closeSync(pty.ours);
     throw err;
@@ -99,7 +100,7 @@ function takeMaster(socket: number): number {
 }
 
 interface StartInputs {
-  cgroupProcs: string;
+  cgroupDir: string;
   init: ProcessRef;
   preserveFds: number;
   consoleFd?: number;
@@ -111,22 +112,32 @@ interface StartInputs {
 function startProcess(plan: ExecPlan, inputs: StartInputs): number {
   const initPid = inputs.init.pid;
   const pidfd = openInit(inputs.init);
+  const namespaces = namespacesToJoin(initPid);
+  const failureContext = { plan, file: inputs.file, cgroupDir: inputs.cgroupDir, initPid, namespaces: namespaces.names };
+  let cgroupFd = -1;
   try {
-    const namespaces = namespacesToJoin(initPid);
+    cgroupFd = openCgroup(inputs.cgroupDir, failureContext);
     const report = cloexecPipe();
     const memory = marshalPlan(plan, {
-      reportFd: report[1], pidfd, nsFlags: namespaces.flags, cgroupProcs: inputs.cgroupProcs,
+      reportFd: report[1], pidfd, nsFlags: namespaces.flags, cgroupFd,
       preserveFds: inputs.preserveFds, capLast: lastCapability(), consoleFd: inputs.consoleFd ?? -1, seccompFilters: inputs.seccompFilters,
       // With a terminal, runc chowns the pty it made; else the caller's stdio.
       stdioChown: plan.terminal ? 0b111 : stdioToChown(plan.uid),
     });
     const result = runHelper(memory, report);
-    if (result.failure) {
-      throw failureError(result.failure, { plan, file: inputs.file, cgroupProcs: inputs.cgroupProcs, initPid, namespaces: namespaces.names });
-    }
+    if (result.failure) throw failureError(result.failure, failureContext);
     return result.pid!;
   } finally {
+    if (cgroupFd >= 0) closeSync(cgroupFd);
     closeSync(pidfd);
+  }
+}
+
+function openCgroup(dir: string, context: FailureContext): number {
+  try {
+    return openSync(dir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
+  } catch (err) {
+    throw failureError({ stage: STAGE.CGROUP, errno: -((err as NodeJS.ErrnoException).errno ?? 0), value: 0 }, context);
   }
 }
 
@@ -175,7 +186,8 @@ function exitCodeOf(status: number): number {
   return signal === 0 ? (status >> 8) & 0xff : 128 + signal;
 }
 
-async function waitForeground(pid: number, master?: number): Promise<number> {
+/** Waits for our child `pid`, relaying its terminal and forwarding signals; returns its exit code (128+n for signal n). */
+export async function waitForeground(pid: number, master?: number): Promise<number> {
   // Our unreaped child: its pid can't be reused, so the pidfd is for this process.
   const pidfd = pidfdOpen(pid);
   const terminal = master === undefined ? undefined : new TerminalRelay(master);

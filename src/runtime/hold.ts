@@ -14,9 +14,14 @@ import { mkfifo, pollReadable } from "../sys";
 export const READY_FIFO = "ready";
 export const START_FIFO = "start";
 
-/** The value of lxc.hook.start-host (with lxc.hook.version = 1 liblxc runs it as `sh -c "exec <value>"`). */
+/**
+ * The value of lxc.hook.start-host (with lxc.hook.version = 1 liblxc runs it as `sh -c "exec <value>"`).
+ * The hook opens the start FIFO (read-write: that doesn't wait for a writer)
+ * before it reports ready, so a `start` right after `create` (as `run` does)
+ * always finds it listening.
+ */
 export function startHostHook(stateDir: string): string {
-  const script = `echo "$LXC_PID" >"$0/${READY_FIFO}" && read -r cmd <"$0/${START_FIFO}" && [ "$cmd" = start ]`;
+  const script = `exec 9<>"$0/${START_FIFO}" && echo "$LXC_PID" >"$0/${READY_FIFO}" && read -r cmd <&9 && [ "$cmd" = start ]`;
   return `/bin/sh -c ${shellQuote(script)} ${shellQuote(stateDir)}`;
 }
 

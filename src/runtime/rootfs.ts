@@ -106,26 +106,47 @@ export function homeDirectory(rootfs: string, uid: number): string | undefined {
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-function isExecutableFile(hostPath: string): boolean {
+/** What an exec of `hostPath` would meet; "unknown" when the path can't be looked at from the host. */
+function lookAt(hostPath: string | undefined): "executable" | "not executable" | "missing" | "unknown" {
+  if (hostPath === undefined) return "unknown";
   try {
     const st = statSync(hostPath);
-    return st.isFile() && (st.mode & 0o111) !== 0;
+    return st.isFile() && (st.mode & 0o111) !== 0 ? "executable" : "not executable";
   } catch {
-    return false;
+    return "missing";
   }
 }
 
 /**
- * Checks process.args[0] the way execvp in the container will find it, so a
- * missing program fails `create` with the message clients map to exit 127.
+ * Where `path` can be seen on the host once the mounts in `mounted` are in
+ * place: in the image, or in a bind mount's source; undefined below a mount
+ * the host can't look into (a tmpfs).
  */
-export function checkExecutable(rootfs: string, program: string, env: string[], cwd: string): void {
+function hostView(rootfs: string, path: string, mounted: readonly MountedPath[]): string | undefined {
+  const { target, mount } = resolveBeneath(rootfs, path, mounted);
+  if (!mount) return posix.join(rootfs, target);
+  return mount.hostSource === undefined ? undefined : mount.hostSource + target.slice(mount.target.length);
+}
+
+/**
+ * Checks process.args[0] the way the container will find it once its mounts
+ * are in place (podman's --init binds catatonit over /run/podman-init), so
+ * create fails with the wording clients map to exit codes, as runc's: 127 for
+ * a missing program, 126 ("permission denied") for a path that names a
+ * directory or a file without execute permission. A PATH search skips such
+ * files, as execvp does. Paths below a tmpfs are left to the exec itself.
+ */
+export function checkExecutable(rootfs: string, program: string, env: string[], cwd: string, mounted: readonly MountedPath[] = []): void {
+  const find = (path: string) => lookAt(hostView(rootfs, path, mounted));
+  if (program.includes("/")) {
+    const found = find(posix.resolve(cwd, program));
+    if (found === "executable" || found === "unknown") return;
+    throw new Error(found === "missing"
+      ? `exec: ${JSON.stringify(program)}: no such file or directory`
+      : `exec: ${JSON.stringify(program)}: permission denied`);
+  }
   const pathVar = env.findLast((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH;
-  const candidates = program.includes("/")
-    ? [posix.resolve(cwd, program)]
-    : pathVar.split(":").map((dir) => posix.join(posix.resolve(cwd, dir || "."), program));
-  if (candidates.some((c) => isExecutableFile(resolveInRoot(rootfs, c)))) return;
-  throw new Error(program.includes("/")
-    ? `exec: ${JSON.stringify(program)}: no such file or directory`
-    : `exec: ${JSON.stringify(program)}: executable file not found in $PATH`);
+  const candidates = pathVar.split(":").map((dir) => posix.join(posix.resolve(cwd, dir || "."), program));
+  if (candidates.some((c) => ["executable", "unknown"].includes(find(c)))) return;
+  throw new Error(`exec: ${JSON.stringify(program)}: executable file not found in $PATH`);
 }

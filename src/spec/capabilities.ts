@@ -26,6 +26,9 @@ const CAPABILITIES = [
   "checkpoint_restore",
 ];
 
+/** Every capability name process.capabilities accepts (CAP_CHOWN…), in the kernel's order. */
+export const capabilityNames = () => CAPABILITIES.map((name) => `CAP_${name.toUpperCase()}`);
+
 const SETS = ["bounding", "effective", "inheritable", "permitted", "ambient"] as const;
 type SetName = (typeof SETS)[number];
 type Sets = Record<SetName, Set<string>>;

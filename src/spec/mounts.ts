@@ -4,7 +4,7 @@ import { refuse, type JsonPathSegment } from "./errors";
 import { fstabLine, type FstabEntry } from "./fstab";
 import { shellQuote, type Translation } from "./output";
 import type { BindSourceKind, MountedPath, ResolvePath, ResolvedPath } from "./paths";
-import { checkPropagationOption } from "./propagation";
+import { checkPropagationOption, isRefusedPropagation } from "./propagation";
 import type { Mount, Spec } from "./schema";
 import { refuseIfSet } from "./unsupported";
 
@@ -36,6 +36,11 @@ const FLAG_OPTIONS = new Set([
   "relatime", "norelatime", "strictatime", "nostrictatime", "async", "nomand", "defaults", "bind", "rbind",
   "private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable",
 ]);
+
+/** The flag options a mount may carry (propagation that can't be honoured left out), for `crio-lxc features`. */
+export function supportedMountOptions(): string[] {
+  return [...FLAG_OPTIONS].filter((option) => !isRefusedPropagation(option)).sort();
+}
 
 /** Per-mount flags a bind mount gets by a remount (MS_BIND | MS_REMOUNT). */
 const VFS_FLAGS = new Set([

@@ -19,6 +19,8 @@ const REFUSED: Record<string, string> = {
   shared: NOT_TO_HOST, rshared: NOT_TO_HOST, unbindable: UNDONE, runbindable: UNDONE,
 };
 
+export const isRefusedPropagation = (option: string) => option in REFUSED;
+
 /** Refuses a mount option asking for propagation liblxc can't give. */
 export function checkPropagationOption(option: string, at: JsonPathSegment[]): void {
   const reason = REFUSED[option];

@@ -84,12 +84,12 @@ export const ResourcesSchema = v.object({
   unified: optional(stringMap),
 });
 
-const SECCOMP_ACTIONS = [
+export const SECCOMP_ACTIONS = [
   "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP", "SCMP_ACT_ERRNO",
   "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY",
 ] as const;
 
-const SECCOMP_OPERATORS = [
+export const SECCOMP_OPERATORS = [
   "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ",
 ] as const;
 
@@ -119,6 +119,8 @@ const IntelRdtSchema = v.object({
   l3CacheSchema: optional(v.string()),
   memBwSchema: optional(v.string()),
   enableMonitoring: optional(v.boolean()),
+  enableCMT: optional(v.boolean()),
+  enableMBM: optional(v.boolean()),
 });
 
 export const LinuxSchema = v.object({

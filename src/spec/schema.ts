@@ -30,7 +30,7 @@ const HookSchema = v.object({
 
 const Hooks = optional(v.array(HookSchema));
 
-const HooksSchema = v.object({
+export const HooksSchema = v.object({
   prestart: Hooks,
   createRuntime: Hooks,
   createContainer: Hooks,

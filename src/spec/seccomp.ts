@@ -7,7 +7,7 @@
 //   kill errno 13 [0,1,SCMP_CMP_EQ] [1,10,SCMP_CMP_EQ]   <- filters are AND-ed
 import { refuse, type JsonPathSegment } from "./errors";
 import type { Translation } from "./output";
-import type { Linux } from "./schema-linux";
+import { SECCOMP_ACTIONS, SECCOMP_OPERATORS, type Linux } from "./schema-linux";
 import type { FeatureSwitches } from "./security";
 
 type Seccomp = NonNullable<Linux["seccomp"]>;
@@ -166,6 +166,18 @@ export function seccompProfile(seccomp: Seccomp, hostArch: string, out: Translat
   // Every line has its own action, so the list type only names the default.
   const policy = `${action === "allow" ? "denylist" : "allowlist"} ${action}`;
   return ["2", policy, ...new Set(lines)].join("\n") + "\n";
+}
+
+/** What the translator accepts, for `crio-lxc features`; `enabled` is false on hosts liblxc's filter doesn't cover. */
+export function seccompFeatures(hostArch: string) {
+  return {
+    enabled: hostArch in LIBLXC_ABIS,
+    actions: SECCOMP_ACTIONS.filter((action) => !ACTION_REFUSALS[action]),
+    operators: [...SECCOMP_OPERATORS],
+    archs: [...OCI_ARCHITECTURES],
+    knownFlags: Object.keys(FLAG_REFUSALS),
+    supportedFlags: Object.keys(FLAG_REFUSALS).filter((flag) => FLAG_REFUSALS[flag] === null),
+  };
 }
 
 export interface SeccompContext {

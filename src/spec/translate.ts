@@ -13,7 +13,7 @@ import {
   monitorJoins, planNamespaces, translateNamespaces, type NamespaceFileType, type NamespaceJoin, type NamespacePlan,
 } from "./namespaces";
 import { Translation, type ConfigItem, type FileOwner, type StateFile } from "./output";
-import { literalPath, type BindSourceKind, type MountPoint, type ResolvePath } from "./paths";
+import { literalPath, type BindSourceKind, type MountedPath, type MountPoint, type ResolvePath } from "./paths";
 import { refuseUnsupportedProcessFields, translateCwd, translateInit } from "./process";
 import { translateRootfsPropagation } from "./propagation";
 import { protectedPaths, translateProtectedPaths } from "./protected-paths";
@@ -24,7 +24,7 @@ import { translateSeccomp } from "./seccomp";
 import { translateAppArmor, type FeatureSwitches } from "./security";
 import { translateSysctls } from "./sysctl";
 import { translatePersonality, translateUts } from "./uts";
-import { refuseIfSet } from "./unsupported";
+import { NOT_SUPPORTED_YET, refuseIfSet } from "./unsupported";
 
 export type { ConfigItem, StateFile } from "./output";
 export type { NamespaceJoin } from "./namespaces";
@@ -85,6 +85,9 @@ export function statBindSource(hostPath: string): BindSourceKind {
 function refuseUnsupportedFields(spec: Spec): void {
   refuseIfSet(spec.linux, ["linux"], ["mountLabel"], "SELinux is not supported by crio-lxc");
   refuseIfSet(spec.linux, ["linux"], ["netDevices", "intelRdt", "memoryPolicy"]);
+  // An entry asks to move a host device into the container even without a new name.
+  const device = Object.keys(spec.linux?.netDevices ?? {})[0];
+  if (device !== undefined) refuse(["linux", "netDevices", device], NOT_SUPPORTED_YET);
 }
 
 function requireProcess(spec: Spec): Process {
@@ -129,6 +132,8 @@ export interface TranslationResult {
   hookOwner?: FileOwner;
   /** Missing in the image: the runtime creates them before starting the monitor. */
   mountPoints: MountPoint[];
+  /** Every mount of the container in order, for looking at paths as the container will see them. */
+  mounted: MountedPath[];
   /** For the monitor to set on itself before liblxc clones the init; undefined: leave them. */
   initCapabilities?: InitCapabilities;
 }
@@ -167,6 +172,6 @@ export function translate(spec: Spec, ctx: TranslateContext): TranslationResult 
   out.add("lxc.hook.start-host", ctx.startHostHook);
   return {
     items: out.items, files: out.files, notes: out.notes, joins: monitorJoins(plan, spec.linux), hookOwner: out.hookOwner,
-    mountPoints: out.mountPoints, initCapabilities,
+    mountPoints: out.mountPoints, mounted, initCapabilities,
   };
 }

@@ -33,7 +33,7 @@ describe("command line", () => {
 
   test("unknown commands and flags fail with a clear message", () => {
     const cmd = sb.run(["frobnicate", "x"]);
-    expect([cmd.code, cmd.stderr]).toEqual([1, 'unknown command "frobnicate" (commands: create, start, state, kill, delete, exec, pause, resume, update, events, ps)\n']);
+    expect([cmd.code, cmd.stderr]).toEqual([1, 'unknown command "frobnicate" (commands: create, start, state, kill, delete, exec, pause, resume, update, events, ps, run, list, spec, features, check, env-template)\n']);
     const flag = sb.run(["state", "--bogus", "x"]);
     expect([flag.code, flag.stderr]).toEqual([1, "crio-lxc state: unknown flag --bogus\n"]);
     const global = sb.run(["--bogus", "state", "x"]);

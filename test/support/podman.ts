@@ -29,10 +29,17 @@ export class Podman {
       'netns = "none"',
       ...containers,
       "[engine]",
+      // Not the machine's /run/libpod: podman takes a missing "alive" file there for a
+      // reboot and marks all its running containers exited, and `system reset` (any
+      // other podman user's) removes it; conmon's exit files land there too.
+      `tmp_dir = "${join(this.dir, "tmp")}"`,
       'cgroup_manager = "cgroupfs"',
+      // Private to this instance too: the default shm locks are shared by every podman on the machine.
+      'lock_type = "file"',
       'events_logger = "file"',
-      'runtime_supports_json = ["crio-lxc"]',
-      'runtime_supports_nocgroup = ["crio-lxc"]',
+      // runc (Debian's) runs next to crio-lxc in the tests that compare the two.
+      'runtime_supports_json = ["crio-lxc", "runc"]',
+      // Not runtime_supports_nocgroup: crio-lxc has no --cgroup-manager=disabled (docs/examples explain).
       "[network]",
       // /etc may be read-only (scripts/qemu-lane).
       `network_config_dir = "${join(this.dir, "networks")}"`,
@@ -47,15 +54,36 @@ export class Podman {
     if (imported.code !== 0) throw new Error(`podman import failed: ${imported.stderr}`);
   }
 
-  /** The podman command line with the runtime, for running through other programs (script). */
-  argv(args: string[]): string[] {
-    return ["podman", "--runtime", BIN, ...args];
+  /** The podman command line with the runtime (dist/crio-lxc unless told), for running through other programs (script). */
+  argv(args: string[], runtime = BIN): string[] {
+    return ["podman", "--runtime", runtime, ...args];
   }
 
   /** Runs podman in the scratch directory, which conmon inherits as its working directory (its oom marker lands there). */
-  run(args: string[], opts: { stdin?: Blob } = {}) {
-    const p = Bun.spawnSync(this.argv(args), { env: this.env, cwd: this.dir, stdin: opts.stdin ?? "ignore", stdout: "pipe", stderr: "pipe" });
+  run(args: string[], opts: { stdin?: Blob; runtime?: string } = {}) {
+    const p = Bun.spawnSync(this.argv(args, opts.runtime), { env: this.env, cwd: this.dir, stdin: opts.stdin ?? "ignore", stdout: "pipe", stderr: "pipe" });
     return { code: p.exitCode, stdout: p.stdout.toString(), stderr: p.stderr.toString() };
+  }
+
+  /** Starts podman without waiting for it (a foreground `run` to act on meanwhile); its stdout and stderr are piped. */
+  spawn(args: string[], opts: { stdin?: Blob; runtime?: string } = {}) {
+    return Bun.spawn(this.argv(args, opts.runtime), { env: this.env, cwd: this.dir, stdin: opts.stdin ?? "ignore", stdout: "pipe", stderr: "pipe" });
+  }
+
+  /** `podman inspect -f FORMAT name`, trimmed; throws when podman fails. */
+  inspect(name: string, format: string, runtime?: string): string {
+    const r = this.run(["inspect", "-f", format, name], { runtime });
+    if (r.code !== 0) throw new Error(`podman inspect ${name} failed: ${r.stderr}`);
+    return r.stdout.trim();
+  }
+
+  /** Polls until podman shows the container running (a foreground run started with spawn). */
+  async waitRunning(name: string, runtime?: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.run(["inspect", "-f", "{{.State.Running}}", name], { runtime }).stdout.trim() !== "true") {
+      if (Date.now() > deadline) throw new Error(`${name} is not running after ${timeoutMs} ms`);
+      await Bun.sleep(50);
+    }
   }
 
   /** Runs podman with a pty as its terminal (through script(1)), as a user's shell would. */

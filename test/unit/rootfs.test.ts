@@ -3,7 +3,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createMountPoints, homeDirectory, resolveContainerPath, resolveInRoot } from "../../src/runtime/rootfs";
+import { checkExecutable, createMountPoints, homeDirectory, resolveContainerPath, resolveInRoot } from "../../src/runtime/rootfs";
 import { SpecError } from "../../src/spec/errors";
 
 const dir = mkdtempSync(join(tmpdir(), "crio-lxc-rootfs-"));
@@ -62,4 +62,38 @@ test("homeDirectory reads the rootfs's /etc/passwd", () => {
   expect(homeDirectory(rootfs, 0)).toBe("/root");
   expect(homeDirectory(rootfs, 5)).toBeUndefined();
   expect(homeDirectory(join(dir, "nowhere"), 0)).toBeUndefined();
+});
+
+describe("checkExecutable: the wording runc uses, which clients map to exit codes", () => {
+  const bin = join(rootfs, "usr/bin");
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, "tool"), "#!/bin/sh\n", { mode: 0o755 });
+  writeFileSync(join(bin, "data"), "", { mode: 0o644 });
+  const hostDir = join(dir, "host-bin");
+  mkdirSync(hostDir);
+  writeFileSync(join(hostDir, "init"), "", { mode: 0o755 });
+  const env = ["PATH=/usr/bin:/bin"];
+  const check = (program: string, mounted: { target: string; hostSource?: string }[] = []) => () => checkExecutable(rootfs, program, env, "/", mounted);
+
+  test("found in PATH or by path: no error", () => {
+    expect(check("tool")).not.toThrow();
+    expect(check("/usr/bin/tool")).not.toThrow();
+    expect(check("/lib/../usr/bin/tool")).not.toThrow();
+  });
+  test("missing: 127's wording", () => {
+    expect(check("nothing")).toThrow('exec: "nothing": executable file not found in $PATH');
+    expect(check("/usr/bin/nothing")).toThrow('exec: "/usr/bin/nothing": no such file or directory');
+  });
+  test("a directory or a file without execute permission by path: 126's wording; a PATH search skips them", () => {
+    expect(check("/usr/bin/data")).toThrow('exec: "/usr/bin/data": permission denied');
+    expect(check("/usr")).toThrow('exec: "/usr": permission denied');
+    expect(check("data")).toThrow('exec: "data": executable file not found in $PATH');
+  });
+  test("looked at through the mounts: a bind mount's source, nothing below a tmpfs", () => {
+    expect(check("/run/init", [{ target: "run/init", hostSource: join(hostDir, "init") }])).not.toThrow();
+    expect(check("/opt/init", [{ target: "opt", hostSource: hostDir }])).not.toThrow();
+    expect(check("/usr/bin/tool", [{ target: "usr/bin", hostSource: hostDir }])).toThrow("no such file or directory");
+    expect(check("/scratch/anything", [{ target: "scratch" }])).not.toThrow();
+    expect(check("init", [{ target: "usr/bin", hostSource: hostDir }])).not.toThrow();
+  });
 });

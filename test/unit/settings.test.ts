@@ -2,7 +2,8 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadSettings, parseEnvFile, settingDefinitions, SettingsError } from '../../src/settings';
+import { DEFAULT_SETTINGS, loadSettings, parseEnvFile, settingDefinitions, SettingsError } from '../../src/settings';
+import { validateSettings } from '../../src/settings-schema';
 
 const dir = mkdtempSync(join(tmpdir(), 'crio-lxc-settings-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,6 +50,12 @@ describe('defaults', () => {
       killTimeout: 10_000,
       deleteTimeout: 10_000,
     });
+  });
+
+  test('DEFAULT_SETTINGS is what the schema makes of each documented default', () => {
+    const { values, issues } = validateSettings(Object.fromEntries(settingDefinitions.map((d) => [d.key, d.default])));
+    expect(issues).toEqual([]);
+    expect(values).toEqual(DEFAULT_SETTINGS);
   });
 
   test('every definition has a unique env var and flag, and a help text', () => {

@@ -206,3 +206,12 @@ describe("resources", () => {
     expect(values(resources({ memory: { limit: -1 } }), "lxc.cgroup2.memory.max")).toEqual(["max"]);
   });
 });
+
+describe("fields that look empty but ask for something", () => {
+  test("a netDevices entry without a new name is refused", () => {
+    expect(refusal({ linux: { netDevices: { eth0: {} } } })).toMatch(/^linux\.netDevices\.eth0: not supported yet/);
+  });
+  test.each(["enableCMT", "enableMBM"])("intelRdt.%s is refused", (field) => {
+    expect(refusal({ linux: { intelRdt: { [field]: true } } })).toMatch(new RegExp(`^linux\\.intelRdt\\.${field}: not supported yet`));
+  });
+});

@@ -1,0 +1,16 @@
+import { defineCommand } from "citty";
+import { writeOut } from "../sys";
+
+export default Object.assign(defineCommand({
+  meta: { name: "features", description: "print the OCI runtime features JSON: what config.json fields and values crio-lxc accepts" },
+  async run() {
+    const { runtimeFeatures } = await import("../spec/features");
+    let liblxcVersion: string | undefined;
+    try {
+      liblxcVersion = (await import("../lxc/liblxc")).liblxc().version;
+    } catch {
+      // Features describe the runtime, not the host: leave the annotation out.
+    }
+    writeOut(1, `${JSON.stringify(runtimeFeatures(undefined, liblxcVersion), null, 2)}\n`);
+  },
+}), { standalone: true });

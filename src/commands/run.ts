@@ -1,0 +1,23 @@
+import { defineCommand } from "citty";
+import type { RuntimeContext } from "../runtime/context";
+import { runContainer } from "../runtime/run";
+
+export default defineCommand({
+  meta: { name: "run", description: "create and start a container; in the foreground wait for it, exit with its status and delete it" },
+  args: {
+    id: { type: "positional", description: "container id", required: true },
+    bundle: { type: "string", alias: "b", description: "path to the bundle directory (default: current directory)" },
+    "pid-file": { type: "string", description: "file to write the container init's pid to" },
+    "console-socket": { type: "string", description: "unix socket to receive the pty master of a terminal container" },
+    detach: { type: "boolean", alias: "d", description: "return once the container started; the caller reaps and deletes it" },
+    keep: { type: "boolean", description: "do not delete the container after it exits (foreground only)" },
+  },
+  run({ args, data }) {
+    const ctx = data as RuntimeContext;
+    ctx.log = ctx.log.with({ cid: args.id });
+    return runContainer(ctx, {
+      id: args.id, bundle: args.bundle, pidFile: args["pid-file"], consoleSocket: args["console-socket"],
+      detach: args.detach === true, keep: args.keep === true,
+    });
+  },
+});
