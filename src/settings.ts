@@ -1,6 +1,6 @@
 // Every runtime setting, from (highest precedence first) CLI flag, process
 // environment, environment file, or built-in default.
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from './files';
 import { LOG_LEVELS } from './log';
 import { TEST_PAUSE_VARIABLE } from './runtime/test-pause';
 import type { Settings, SettingKey } from './settings-schema';
@@ -183,7 +183,7 @@ function readEnvFile(env: Record<string, string | undefined>): { file: string; e
   if (file === '') return { file, entries: new Map() };
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularFile(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { file, entries: new Map() };
     const from = env[ENV_FILE_VARIABLE] === undefined ? 'default environment file' : `environment file (${ENV_FILE_VARIABLE})`;

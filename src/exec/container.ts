@@ -3,6 +3,7 @@
 import { existsSync, fstatSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { cgroupPath } from "../cgroup";
+import { readRegularFile } from "../files";
 import { resolveInRoot } from "../runtime/rootfs";
 import { ExecError } from "./errors";
 
@@ -59,7 +60,7 @@ export function isFrozen(cgroupDir: string): boolean {
 /** HOME of `uid` in the container's /etc/passwd, seen through init's root (symlinks kept inside it). */
 export function homeInContainer(initPid: number, uid: number): string | undefined {
   try {
-    const passwd = readFileSync(resolveInRoot(`/proc/${initPid}/root`, "/etc/passwd"), "utf8");
+    const passwd = readRegularFile(resolveInRoot(`/proc/${initPid}/root`, "/etc/passwd"));
     for (const line of passwd.split("\n")) {
       const fields = line.split(":");
       if (fields.length >= 7 && fields[2] === String(uid)) return fields[5];

@@ -48,6 +48,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   }
   checkTerminalRequest(spec.process?.terminal, opts.consoleSocket, spec.process?.consoleSize);
   const rootfs = resolve(bundle, spec.root?.path ?? "rootfs");
+  if (!isDirectory(rootfs)) refuse(["root", "path"], `${rootfs} is not a directory`);
   const placement = planPlacement(ctx, spec, id);
   const lock = claimContainer(ctx.store, id, Date.now() + ctx.settings.createTimeout);
   try {
@@ -128,6 +129,10 @@ async function createClaimed(ctx: RuntimeContext, { opts, bundle, spec, rootfs, 
     createPhase?.close();
   }
   await runCreateHook(ctx, { id, bundle, lxcConfig });
+}
+
+function isDirectory(path: string): boolean {
+  try { return statSync(path).isDirectory(); } catch { return false; }
 }
 
 const hasUserNamespace = (items: ConfigItem[]) => items.some(([key]) => key === "lxc.idmap");

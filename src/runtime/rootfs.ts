@@ -1,7 +1,8 @@
 // Paths inside a container's rootfs, resolved the way the container will see
 // them: symlinks (absolute or with "..") never lead outside the rootfs.
-import { lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readlinkSync, statSync, writeFileSync } from "node:fs";
 import { posix } from "node:path";
+import { readRegularFile } from "../files";
 import { refuse } from "../spec/errors";
 import { coveringMount, type BindSourceKind, type MountedPath, type MountPoint, type ResolvedPath } from "../spec/paths";
 
@@ -95,7 +96,7 @@ function lstatOrUndefined(hostPath: string) {
 export function homeDirectory(rootfs: string, uid: number): string | undefined {
   let passwd: string;
   try {
-    passwd = readFileSync(resolveInRoot(rootfs, "/etc/passwd"), "utf8");
+    passwd = readRegularFile(resolveInRoot(rootfs, "/etc/passwd"));
   } catch {
     return undefined;
   }

@@ -20,7 +20,13 @@ export const int64 = v.pipe(v.number(), v.integer());
 export const strings = v.array(v.string());
 export const stringMap = v.record(v.string(), v.string());
 
-export const absolutePath = v.pipe(v.string(), v.startsWith("/", "expected an absolute path"));
+/** C strings end at a NUL: what comes after it would be silently dropped. */
+export const cString = v.pipe(v.string(), v.check((s) => !s.includes("\0"), "contains a NUL byte"));
+
+export const absolutePath = v.pipe(cString, v.startsWith("/", "expected an absolute path"));
+
+/** hostname and domainname: names, also written into lxc.conf lines. */
+export const utsName = v.pipe(cString, v.check((s) => !/[\x00-\x1f\x7f]/.test(s), "contains a control character"));
 
 export const IdMappingSchema = v.object({
   containerID: uint32,

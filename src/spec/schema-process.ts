@@ -1,6 +1,6 @@
 // Schema of config.json's `process` (also the process.json given to `exec`).
 import * as v from "valibot";
-import { absolutePath, int32, optional, strings, uint32, uint64 } from "./schema-primitives";
+import { absolutePath, cString, int32, optional, strings, uint32, uint64 } from "./schema-primitives";
 
 const NON_EMPTY_ARGS = "expected a non-empty array of strings";
 
@@ -48,7 +48,7 @@ export const ProcessSchema = v.object({
   terminal: optional(v.boolean()),
   consoleSize: optional(v.object({ height: uint32, width: uint32 })),
   user: v.nullish(UserSchema, { uid: 0, gid: 0 }),
-  args: v.pipe(v.array(v.string(), NON_EMPTY_ARGS), v.minLength(1, NON_EMPTY_ARGS)),
+  args: v.pipe(v.array(cString, NON_EMPTY_ARGS), v.minLength(1, NON_EMPTY_ARGS)),
   commandLine: optional(v.string()),
   env: optional(v.array(v.pipe(v.string(), v.regex(/^[^=]+=/, 'expected "KEY=value"')))),
   cwd: absolutePath,

@@ -1,11 +1,11 @@
 // Schema of an OCI bundle's config.json (runtime-spec v1.0-v1.2, Linux parts),
 // and loading it with errors that name the file and the JSON path at fault.
-import { readFileSync } from "node:fs";
+import { readRegularFile } from "../files";
 import { join } from "node:path";
 import * as v from "valibot";
 import { SpecError, formatJsonPath, type JsonPathSegment } from "./errors";
 import { LinuxSchema, ResourcesSchema, type LinuxResources } from "./schema-linux";
-import { IdMappingSchema, absolutePath, int32, optional, stringMap, strings } from "./schema-primitives";
+import { IdMappingSchema, absolutePath, cString, int32, optional, stringMap, strings, utsName } from "./schema-primitives";
 import { ProcessSchema } from "./schema-process";
 
 export { SpecError } from "./errors";
@@ -43,12 +43,12 @@ export const HooksSchema = v.object({
 export const SpecSchema = v.looseObject({
   ociVersion: v.string(),
   root: v.object({
-    path: v.pipe(v.string(), v.nonEmpty("expected the path of the root filesystem")),
+    path: v.pipe(cString, v.nonEmpty("expected the path of the root filesystem")),
     readonly: optional(v.boolean()),
   }),
   process: optional(ProcessSchema),
-  hostname: optional(v.string()),
-  domainname: optional(v.string()),
+  hostname: optional(utsName),
+  domainname: optional(utsName),
   mounts: optional(v.array(MountSchema)),
   hooks: optional(HooksSchema),
   annotations: optional(stringMap),
@@ -107,7 +107,7 @@ export function parseResources(json: unknown, file: string): LinuxResources {
 export function readJsonFile(file: string): unknown {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readRegularFile(file);
   } catch (err) {
     const { code, message } = err as NodeJS.ErrnoException;
     throw new SpecError("", code === "ENOENT" ? "no such file" : `cannot read: ${message}`, file);

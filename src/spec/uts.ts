@@ -47,8 +47,8 @@ export function translateUts(spec: Spec, id: string, plan: NamespacePlan, out: T
     if (spec.domainname) refuse(["domainname"], "requires a uts namespace in linux.namespaces");
     return;
   }
-  if (spec.hostname && new TextEncoder().encode(spec.hostname).length > MAX_UTS_NAME) {
-    refuse(["hostname"], `longer than ${MAX_UTS_NAME} bytes`);
+  for (const name of ["hostname", "domainname"] as const) {
+    if (spec[name] && new TextEncoder().encode(spec[name]).length > MAX_UTS_NAME) refuse([name], `longer than ${MAX_UTS_NAME} bytes`);
   }
   if (joined) {
     if (spec.hostname) out.hookLine("mount", requireSameName("hostname", spec.hostname));

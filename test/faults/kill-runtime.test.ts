@@ -127,7 +127,7 @@ describe("runtime SIGKILLed during start", () => {
     await killAt("start-init-traced", ["start", id]);
     // PTRACE_SEIZE: the tracer's death detaches the tracee, which goes on from its exec stop.
     expect(await eventually(() => readFileSync(out, "utf8") === "ran\n")).toBe(true);
-    expect(processState(init)).toBe("S");
+    expect(await eventually(() => processState(init) === "S")).toBe(true); // sleeping in its program, not stopped
     expect(stateWithin(id)).toBe("running");
     // A second start refuses: the process already runs.
     expect(sb.run(["start", id]).stderr).toContain("cannot start a container in the running state");
@@ -173,6 +173,17 @@ describe("the container's own processes killed", () => {
     expect(stateWithin(id)).toBe("stopped");
     expect(sb.run(["start", id]).code).toBe(1);
     await deleteLeavesNothing(id);
+  });
+
+  test("the monitor while create waits for it: create fails saying liblxc failed, and leaves nothing", async () => {
+    const id = newId();
+    const { proc, out } = spawnRuntime(sb, ["create", "--bundle", bundleFor(id, ["sleep", "60"]), id], { CRIO_LXC_TEST_PAUSE_AT: "create-after-fork" });
+    expect(await waitStopped(proc.pid)).toBe(true);
+    process.kill(record(id).monitor.pid, "SIGKILL");
+    proc.kill("SIGCONT");
+    expect(await proc.exited).toBe(1);
+    expect(out()).toStartWith("liblxc failed to set up the container");
+    expect(await settledLeftovers(sb, id)).toEqual(NOTHING_LEFT);
   });
 
   test("the start-host hold (the sh one-liner): liblxc aborts, state says stopped, start refuses", async () => {

@@ -62,14 +62,14 @@ export interface Leftovers { cgroups: string[]; mounts: string[]; processes: str
 /**
  * Everything the sandbox's containers left: cgroups named after `idMarker`,
  * mounts of the sandbox, processes that name it (monitors, holds, hooks whose
- * paths name the id) or are in its cgroups, state directories.
+ * paths name the id) or are in its cgroups, state directories named after it.
  */
 export function leftovers(sb: Sandbox, idMarker: string): Leftovers {
   return {
     cgroups: cgroupsMatching(idMarker),
     mounts: mountsMatching(sb.dir),
     processes: processesMatching(idMarker).map((p) => `${p.pid} ${p.state} ${p.cmdline} [${p.cgroup}]`),
-    stateDirs: stateDirs(sb),
+    stateDirs: stateDirs(sb).filter((dir) => dir.includes(idMarker)),
   };
 }
 
