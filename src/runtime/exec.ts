@@ -9,7 +9,6 @@
 // subreaper) inherits it when we exit.
 import { closeSync, constants as fsConstants, openSync } from "node:fs";
 import { join } from "node:path";
-import { constants } from "node:os";
 import { cgroupPath } from "../cgroup";
 import { lastCapability } from "../exec/capabilities";
 import {
@@ -28,9 +27,10 @@ import { execProcess } from "../exec/process";
 import { containerFilters } from "../exec/seccomp";
 import { parseSpec, readJsonFile } from "../spec/schema";
 import { type ContainerRecord, type ProcessRef, isAlive, statusOf, validateId } from "../state";
-import { pidfdOpen, pidfdSendSignal, pollReadable, waitpid, WNOHANG } from "../sys";
+import { pidfdOpen, pollReadable, waitpid, WNOHANG } from "../sys";
 import type { RuntimeContext } from "./context";
 import { writePidFile } from "./pid-file";
+import { SignalRelay } from "./signal-relay";
 
 /** Returns the exit code for the runtime: the process's status in the foreground, 0 when detached. */
 export async function execInContainer(ctx: RuntimeContext, opts: ExecOptions): Promise<number> {
@@ -57,10 +57,12 @@ export async function execInContainer(ctx: RuntimeContext, opts: ExecOptions): P
   checkTerminal(opts, plan.terminal);
   const seccompFilters = spec.linux?.seccomp ? containerFilters(init.pid) : [];
   const pty = plan.terminal ? consoleEnds(opts) : undefined;
+  const relay = opts.detach ? undefined : new SignalRelay({ ownTerminal: pty?.ours !== undefined });
   let pid: number;
   try {
     pid = startProcess(plan, { cgroupDir, init, preserveFds: opts.preserveFds, consoleFd: pty?.theirs, seccompFilters, file: exec.file });
   } catch (err) {
+    relay?.stop();
     if (pty?.ours !== undefined) closeSync(pty.ours);
     throw err;
   } finally {
@@ -72,11 +74,12 @@ export async function execInContainer(ctx: RuntimeContext, opts: ExecOptions): P
     if (pty?.ours !== undefined) master = takeMaster(pty.ours);
     if (opts.pidFile) writePidFile(opts.pidFile, pid);
   } catch (err) {
+    relay?.stop();
     // As runc: a process whose exec failed half-way is not left running.
     terminate(pid);
     throw err;
   }
-  return opts.detach ? 0 : await waitForeground(pid, master);
+  return relay ? await waitForeground(pid, relay, master) : 0;
 }
 
 function terminate(pid: number): void {
@@ -178,21 +181,20 @@ function checkStatus(record: ContainerRecord, ignorePaused: boolean): void {
   }
 }
 
-/** Like runc in the foreground: signals we get go to the process (a terminal's ^C, CRI-O's stop). */
-const FORWARDED_SIGNALS = ["SIGHUP", "SIGINT", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGTERM", "SIGWINCH"] as const;
-
 function exitCodeOf(status: number): number {
   const signal = status & 0x7f;
   return signal === 0 ? (status >> 8) & 0xff : 128 + signal;
 }
 
-/** Waits for our child `pid`, relaying its terminal and forwarding signals; returns its exit code (128+n for signal n). */
-export async function waitForeground(pid: number, master?: number): Promise<number> {
+/**
+ * Waits for our child `pid`, relaying its terminal and passing it the signals
+ * `relay` got (since before the process existed); returns its exit code (128+n for signal n).
+ */
+export async function waitForeground(pid: number, relay: SignalRelay, master?: number): Promise<number> {
   // Our unreaped child: its pid can't be reused, so the pidfd is for this process.
   const pidfd = pidfdOpen(pid);
   const terminal = master === undefined ? undefined : new TerminalRelay(master);
-  // With a terminal, SIGWINCH resizes it instead.
-  const stopForwarding = forwardSignals(pidfd, terminal ? FORWARDED_SIGNALS.filter((s) => s !== "SIGWINCH") : FORWARDED_SIGNALS);
+  relay.target(pidfd);
   try {
     for (;;) {
       const [got, status] = waitpid(pid, WNOHANG);
@@ -207,17 +209,8 @@ export async function waitForeground(pid: number, master?: number): Promise<numb
       await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
-    stopForwarding();
+    relay.stop();
     terminal?.close();
     closeSync(pidfd);
   }
-}
-
-function forwardSignals(pidfd: number, names: readonly (typeof FORWARDED_SIGNALS)[number][]): () => void {
-  const handlers = names.map((name) => {
-    const handler = () => { try { pidfdSendSignal(pidfd, constants.signals[name]); } catch { /* already gone */ } };
-    process.on(name, handler);
-    return [name, handler] as const;
-  });
-  return () => { for (const [name, handler] of handlers) process.off(name, handler); };
 }

@@ -57,7 +57,8 @@ export function waitReady(readyFd: number, monitorPidfd: number, deadline: numbe
       let n = 0;
       try { n = readSync(readyFd, buf); } catch (err) { if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err; }
       text += buf.subarray(0, n).toString();
-      if (text.endsWith("\n")) return parseReady(text.trim());
+      // A report from a monitor that has died since is no container: init can't go on without it.
+      if (text.endsWith("\n")) return pollReadable([monitorPidfd], 0).length ? { monitorExited: true } : parseReady(text.trim());
       if (n === 0 && !ready.includes(1)) Bun.sleepSync(1); // writer closed or not yet opened: POLLHUP
     }
     if (ready.includes(1)) return { monitorExited: true };

@@ -16,6 +16,7 @@ import { RuntimeError, type RuntimeContext } from "./context";
 import { createContainer } from "./create";
 import { deleteContainer } from "./delete";
 import { waitForeground } from "./exec";
+import { SignalRelay } from "./signal-relay";
 import { startContainer } from "./start";
 
 export interface RunOptions {
@@ -34,6 +35,7 @@ export async function runContainer(ctx: RuntimeContext, opts: RunOptions): Promi
   const bundle = resolve(opts.bundle || ".");
   const ownConsole = !opts.detach && !opts.consoleSocket && loadSpec(bundle).process?.terminal ? new OwnConsole() : undefined;
   if (!opts.detach) setChildSubreaper();
+  const relay = opts.detach ? undefined : new SignalRelay({ ownTerminal: ownConsole !== undefined });
   let created = false;
   let master: number | undefined;
   try {
@@ -42,6 +44,7 @@ export async function runContainer(ctx: RuntimeContext, opts: RunOptions): Promi
     master = ownConsole?.receive();
     startContainer(ctx, id);
   } catch (err) {
+    relay?.stop();
     if (master !== undefined) closeSync(master);
     // Only what this call created: a failed create may be about an existing container of that id.
     if (created) deleteContainer(ctx, id, true);
@@ -51,8 +54,8 @@ export async function runContainer(ctx: RuntimeContext, opts: RunOptions): Promi
   }
   const record = ctx.store.load(id);
   reapMonitor(record.monitor?.pid);
-  if (opts.detach) return 0;
-  const code = await waitForeground(record.init!.pid, master);
+  if (!relay) return 0;
+  const code = await waitForeground(record.init!.pid, relay, master);
   ctx.log.info("container exited", { status: code });
   if (!opts.keep) deleteContainer(ctx, id, true);
   return code;

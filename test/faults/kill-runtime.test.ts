@@ -179,7 +179,10 @@ describe("the container's own processes killed", () => {
     const id = newId();
     const { proc, out } = spawnRuntime(sb, ["create", "--bundle", bundleFor(id, ["sleep", "60"]), id], { CRIO_LXC_TEST_PAUSE_AT: "create-after-fork" });
     expect(await waitStopped(proc.pid)).toBe(true);
-    process.kill(record(id).monitor.pid, "SIGKILL");
+    const monitor = record(id).monitor.pid;
+    process.kill(monitor, "SIGKILL");
+    // Dead before create looks, whether or not it had reported the container ready.
+    expect(await eventually(() => processState(monitor) === "Z")).toBe(true);
     proc.kill("SIGCONT");
     expect(await proc.exited).toBe(1);
     expect(out()).toStartWith("liblxc failed to set up the container");

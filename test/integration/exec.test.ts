@@ -278,12 +278,13 @@ describe("exec: exit codes and waiting", () => {
 
   test("--detach: returns at once, the pid-file names the process, which the caller (subreaper) reaps", async () => {
     const pidFile = join(sb.dir, "detached.pid");
-    const started = Date.now();
-    const r = execIn(["--detach", "--pid-file", pidFile, running.id, "sh", "-c", "sleep 0.3; exit 5"]);
+    const r = execIn(["--detach", "--pid-file", pidFile, running.id, "sh", "-c", "while [ ! -e /tmp/detached-go ]; do sleep 0.05; done; exit 5"]);
     expect(r.code).toBe(0);
-    expect(Date.now() - started).toBeLessThan(300);
+    // exec returned while the process still waits for its go.
     const pid = Number(readFileSync(pidFile, "utf8"));
     expect(readFileSync(`/proc/${pid}/status`, "utf8")).toMatch(new RegExp(`^PPid:\\s+${process.pid}$`, "m"));
+    expect(readFileSync(`/proc/${pid}/status`, "utf8")).toMatch(/^State:\s+[RS]/m);
+    writeFileSync(`/proc/${pid}/root/tmp/detached-go`, "");
     expect(await waitExit(pid)).toBe(5);
   });
 
@@ -297,8 +298,10 @@ describe("exec: exit codes and waiting", () => {
   });
 
   test("in the foreground, signals to the runtime are forwarded to the process", async () => {
-    const proc = Bun.spawn([BIN, "--root", sb.root, "exec", running.id, "sleep", "30"], { env: sb.env(), stdio: ["ignore", "ignore", "ignore"] });
-    await Bun.sleep(300);
+    const proc = Bun.spawn([BIN, "--root", sb.root, "exec", running.id, "sh", "-c", "touch /tmp/fg-ready; exec sleep 30"], { env: sb.env(), stdio: ["ignore", "ignore", "ignore"] });
+    const ready = `/proc/${running.pid}/root/tmp/fg-ready`;
+    for (const deadline = Date.now() + 10_000; !existsSync(ready) && Date.now() < deadline;) await Bun.sleep(10);
+    expect(existsSync(ready)).toBe(true);
     proc.kill("SIGTERM");
     expect(await proc.exited).toBe(143);
   });

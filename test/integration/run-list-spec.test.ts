@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { closeSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConsoleSocket, readTerminal } from "../support/console";
+import { waitStopped } from "../support/leftovers";
 import { BIN, ROOTFS, Sandbox, becomeSubreaper, busyboxSpec, cgroupExists, requireBuilt, waitExit } from "../support/runtime";
 
 let sb: Sandbox;
@@ -20,9 +21,17 @@ function expectGone(id: string) {
 }
 
 /** `run` in the background; resolves to its exit code. */
-function runInBackground(args: string[]) {
-  const proc = Bun.spawn([BIN, "--root", sb.root, "run", ...args], { env: sb.env(), stdout: "ignore", stderr: "pipe" });
+function runInBackground(args: string[], env: Record<string, string> = {}) {
+  const proc = Bun.spawn([BIN, "--root", sb.root, "run", ...args], { env: sb.env(env), stdout: "ignore", stderr: "pipe" });
   return proc;
+}
+
+async function waitUntil(check: () => boolean, what: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await Bun.sleep(10);
+  }
 }
 
 async function waitForStatus(id: string, status: string, timeoutMs = 10_000) {
@@ -56,11 +65,26 @@ describe("run in the foreground", () => {
 
   test("signals sent to run reach the container's init", async () => {
     const id = newId();
-    const proc = runInBackground(["--bundle", bundleFor(id, ["sh", "-c", "trap 'exit 7' TERM; while :; do sleep 0.05; done"]), id]);
+    const proc = runInBackground(["--bundle", bundleFor(id, ["sh", "-c", "trap 'exit 7' TERM; touch /tmp/trapped; while :; do sleep 0.05; done"]), id]);
     await waitForStatus(id, "running");
-    await Bun.sleep(100); // the trap is set
+    // pid 1 ignores a SIGTERM it has no handler for: wait until the trap is set.
+    const init = (sb.state(id) as { pid: number }).pid;
+    await waitUntil(() => existsSync(`/proc/${init}/root/tmp/trapped`), "the trap is set");
     proc.kill("SIGTERM");
     expect(await proc.exited).toBe(7);
+    expectGone(id);
+  });
+
+  test("a signal that reaches run while it is still creating the container goes to init once it runs", async () => {
+    const id = newId();
+    // No PID namespace: init is not a pid 1, which would ignore a SIGTERM it has no handler for.
+    const bundle = sb.bundle(busyboxSpec({ args: ["sleep", "30"], cgroupsPath: `/crio-lxc-test/${id}`, namespaces: ["mount", "ipc", "uts", "network"] }));
+    const proc = runInBackground(["--bundle", bundle, id], { CRIO_LXC_TEST_PAUSE_AT: "create-after-fork" });
+    expect(await waitStopped(proc.pid)).toBe(true);
+    proc.kill("SIGTERM");
+    proc.kill("SIGCONT");
+    expect(await proc.exited).toBe(128 + 15);
+    expect(proc.signalCode).toBeNull(); // run itself lived, and exited with init's status
     expectGone(id);
   });
 

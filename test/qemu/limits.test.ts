@@ -44,8 +44,8 @@ describe("memory", () => {
     expect(await events.exited).toBe(0);
     const lines = readFileSync(eventsFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
     expect(lines).toContainEqual({ type: "oom", id });
-    // The shell saw its pipeline's tail killed.
-    expect(readFileSync(out, "utf8")).toBe("Killed\n");
+    // The shell saw its pipeline killed (the OOM killer may take more than one of its processes).
+    expect(readFileSync(out, "utf8")).toMatch(/^(Killed\n)+$/);
     expect(sb.run(["delete", id], { env }).code).toBe(0);
     expect([existsSync(join(CG, dir)), existsSync(join(CG, monitorCgroup))]).toEqual([false, false]);
   });
