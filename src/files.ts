@@ -22,17 +22,18 @@ export function readRegularFile(path: string, limit = MAX_INPUT_BYTES): string {
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new Error(`is ${kindOf(st)}, not a regular file`);
-    const chunks: Buffer[] = [];
+    if (st.size > limit) throw new Error(`is larger than ${limit} bytes`);
+    // Sized by fstat, plus room to notice a file that grows while we read it.
+    let buf = Buffer.allocUnsafe(Math.min(st.size + 4096, limit + 1));
     let total = 0;
     for (;;) {
-      const chunk = Buffer.alloc(Math.min(1 << 20, limit + 1 - total));
-      const n = readSync(fd, chunk);
+      if (total === buf.length) buf = Buffer.concat([buf, Buffer.allocUnsafe(Math.min(buf.length, limit + 1 - total))]);
+      const n = readSync(fd, buf, total, buf.length - total, null);
       if (n === 0) break;
-      chunks.push(chunk.subarray(0, n));
       total += n;
       if (total > limit) throw new Error(`is larger than ${limit} bytes`);
     }
-    return Buffer.concat(chunks).toString("utf8");
+    return buf.toString("utf8", 0, total);
   } finally {
     closeSync(fd);
   }

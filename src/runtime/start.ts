@@ -92,7 +92,7 @@ function waitForExec(pid: number, deadline: number, ctx: RuntimeContext): void {
     const [got, status] = sys.waitpid(pid, sys.__WALL | sys.WNOHANG);
     if (got === 0) {
       if (Date.now() > deadline) throw new RuntimeError(`container init did not exec within CRIO_LXC_START_TIMEOUT (${ctx.settings.startTimeout} ms)`);
-      Bun.sleepSync(1);
+      Bun.sleepSync(0.2);
       continue;
     }
     if ((status & 0x7f) !== 0x7f) {
@@ -123,5 +123,5 @@ function readExe(pid: number): string | undefined {
 function handOver(record: ContainerRecord, deadline: number): void {
   const monitor = record.monitor!.pid;
   signalProcess(record.monitor, SIGKILL, Math.max(1, deadline - Date.now()));
-  while (sys.parentPid(record.init!.pid) === monitor && Date.now() < deadline) Bun.sleepSync(1);
+  while (sys.parentPid(record.init!.pid) === monitor && Date.now() < deadline) Bun.sleepSync(0.2);
 }
