@@ -31,3 +31,32 @@ export function splitAtSubcommand(argv: string[]): [string[], string | undefined
   return [argv, undefined, []];
 }
 
+
+export type GlobalFlags = Record<string, string | boolean>;
+
+/**
+ * The global flags of the common shapes (`--name value`, `--name=value`, bare
+ * `--flag`, each once) without citty, whose first parse costs a cold process
+ * over a millisecond; undefined for anything else, which citty then parses and
+ * reports (cli.ts). `log-format` gets its default as citty gives it.
+ */
+export function parseGlobalFlags(argv: string[]): GlobalFlags | undefined {
+  const globals: GlobalFlags = {};
+  for (let i = 0; i < argv.length; i++) {
+    if (!argv[i]!.startsWith("--")) return undefined;
+    const eq = argv[i]!.indexOf("=");
+    const name = argv[i]!.slice(2, eq < 0 ? undefined : eq);
+    const def = (globalArgs as ArgsDef)[name];
+    if (!def || name in globals) return undefined;
+    if (def.type === "boolean") {
+      if (eq >= 0) return undefined;
+      globals[name] = true;
+      continue;
+    }
+    const value = eq < 0 ? argv[++i] : argv[i]!.slice(eq + 1);
+    if (value === undefined || value.startsWith("-")) return undefined;
+    globals[name] = value;
+  }
+  globals["log-format"] ??= globalArgs["log-format"].default;
+  return globals;
+}

@@ -4,7 +4,7 @@
 // errors reported the way conmon/podman read them.
 import { type ArgsDef, type CommandDef, parseArgs, renderUsage, runCommand } from "citty";
 import { createLogger, reportClientError, type Logger } from "./log";
-import { globalArgs, splitAtSubcommand } from "./cli-args";
+import { globalArgs, parseGlobalFlags, splitAtSubcommand } from "./cli-args";
 import { loadSettings, settingDefinitions, settingFlagsFromArgs } from "./settings";
 import { StateStore } from "./state";
 import type { RuntimeContext } from "./runtime/context";
@@ -79,7 +79,7 @@ async function printUsage(sub?: CommandDef<any>): Promise<void> {
 
 export async function main(argv: string[]): Promise<number> {
   const [globalArgv, name, subArgv] = splitAtSubcommand(argv);
-  const globals = parseArgs<typeof globalArgs>(globalArgv, globalArgs);
+  const globals: Record<string, unknown> = parseGlobalFlags(globalArgv) ?? parseArgs<typeof globalArgs>(globalArgv, globalArgs);
   const clientLog = { logPath: globals.log as string | undefined, logFormat: (globals["log-format"] === "json" ? "json" : "text") as "json" | "text" };
   let log: Logger | undefined;
   try {

@@ -4,41 +4,26 @@
 // path accepts, and a call it would answer without a word in the log, is
 // served here; anything else (help, other flags, a bad or unknown setting, a
 // missing container) goes the normal way (cli.ts), which says what is wrong.
-import type { ArgsDef } from "citty";
-import { globalArgs } from "./cli-args";
+import { type GlobalFlags, parseGlobalFlags, splitAtSubcommand } from "./cli-args";
 import { loadSettings, settingFlagsFromArgs } from "./settings";
 import { StateStore, ociState, statusOf, validateId } from "./state";
 import { writeOut } from "./sys";
 
-export interface StateCall { globals: Record<string, string | boolean>; id: string }
+export interface StateCall { globals: GlobalFlags; id: string }
 
-/** `--name value`, `--name=value` and bare boolean flags, each once, then `state ID`; undefined for anything else. */
+/** Global flags parseGlobalFlags takes, then `state ID`; undefined for anything else. */
 export function parseStateCall(argv: string[]): StateCall | undefined {
-  const globals: Record<string, string | boolean> = {};
-  let i = 0;
-  for (; argv[i]?.startsWith("--"); i++) {
-    const eq = argv[i]!.indexOf("=");
-    const name = argv[i]!.slice(2, eq < 0 ? undefined : eq);
-    const def = (globalArgs as ArgsDef)[name];
-    if (!def || name in globals) return undefined;
-    if (def.type === "boolean") {
-      if (eq >= 0) return undefined;
-      globals[name] = true;
-      continue;
-    }
-    const value = eq < 0 ? argv[++i] : argv[i]!.slice(eq + 1);
-    if (value === undefined || value.startsWith("-")) return undefined;
-    globals[name] = value;
-  }
-  if (argv[i] !== "state" || argv.length !== i + 2 || argv[i + 1]!.startsWith("-")) return undefined;
-  return { globals, id: argv[i + 1]! };
+  const [globalArgv, command, rest] = splitAtSubcommand(argv);
+  if (command !== "state" || rest.length !== 1 || rest[0]!.startsWith("-")) return undefined;
+  const globals = parseGlobalFlags(globalArgv);
+  return globals && { globals, id: rest[0]! };
 }
 
 /** Prints the OCI state and returns true, or returns false having done nothing. */
 export function serveState(argv: string[]): boolean {
   const call = parseStateCall(argv);
   const format = call?.globals["log-format"];
-  if (!call || (format !== undefined && format !== "json" && format !== "text")) return false;
+  if (!call || (format !== "json" && format !== "text")) return false;
   let text: string;
   try {
     const { settings, warnings } = loadSettings(settingFlagsFromArgs(call.globals));

@@ -1,8 +1,9 @@
 // What the tests in test/qemu share. They run in scripts/qemu-lane: a guest
 // kernel with a real cgroup2 and every controller, this machine's / read-only.
+import { afterAll, beforeAll, setDefaultTimeout } from "bun:test";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
-import { REPO, ROOTFS, type Sandbox, busyboxSpec } from "../support/runtime";
+import { REPO, ROOTFS, Sandbox, becomeSubreaper, busyboxSpec, requireBuilt } from "../support/runtime";
 
 export const CG = "/sys/fs/cgroup";
 
@@ -11,6 +12,21 @@ export function requireQemuLane(): void {
   if (!/\bmemory\b/.test(controllers) || !/\bpids\b/.test(controllers)) {
     throw new Error(`no memory/pids controller in ${CG}: run these tests with scripts/qemu-lane`);
   }
+}
+
+/**
+ * A test file's setup in the guest: a sandbox (given to `use` once made), a
+ * cgroup subtree of its own, removed afterwards, and ids unique to the file.
+ * Software emulation: a container takes seconds, not milliseconds.
+ */
+export function guestSuite(prefix: string, use: (sb: Sandbox) => void): { top: string; newId: () => string } {
+  const top = `crio-lxc-${prefix}-${process.pid}`;
+  let sb: Sandbox | undefined;
+  setDefaultTimeout(120_000);
+  beforeAll(() => { requireQemuLane(); requireBuilt(); becomeSubreaper(); sb = new Sandbox(); use(sb); makeCgroup(top); });
+  afterAll(() => { sb?.cleanup(); removeTree(top); });
+  let seq = 0;
+  return { top, newId: () => `${prefix}-${process.pid}-${++seq}` };
 }
 
 /** The busybox rootfs copied where the guest can write (its / is read-only). */

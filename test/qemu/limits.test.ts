@@ -1,22 +1,15 @@
 // Limits doing their job on a real cgroup2 (run with scripts/qemu-lane): an
 // OOM kill seen where conmon looks, a fork loop stopped at pids.max, device
 // rules enforced; and the monitor kept out of the container's cgroup.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BIN, Sandbox, becomeSubreaper, requireBuilt, waitExit } from "../support/runtime";
-import { CG, cgroupFile, createContainer, keyed, makeCgroup, removeTree, requireQemuLane } from "./guest";
+import { BIN, type Sandbox, waitExit } from "../support/runtime";
+import { CG, cgroupFile, createContainer, guestSuite, keyed } from "./guest";
 
-const TOP = `crio-lxc-qlim-${process.pid}`;
 const MiB = 1024 * 1024;
-// Software emulation: a container takes seconds, not milliseconds.
-setDefaultTimeout(120_000);
 let sb: Sandbox;
-beforeAll(() => { requireQemuLane(); requireBuilt(); becomeSubreaper(); sb = new Sandbox(); makeCgroup(TOP); });
-afterAll(() => { sb.cleanup(); removeTree(TOP); });
-
-let seq = 0;
-const newId = () => `qlim-${process.pid}-${++seq}`;
+const { top: TOP, newId } = guestSuite("qlim", (made) => { sb = made; });
 const procs = (dir: string) => cgroupFile(dir, "cgroup.procs").split("\n").filter(Boolean).map(Number);
 
 describe("memory", () => {

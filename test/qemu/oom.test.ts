@@ -2,22 +2,16 @@
 // container's init itself OOM-killed, or a limit too small for anything to
 // start: `state` says what is true and delete leaves no cgroup, process or
 // state directory. (limits.test.ts has an OOM kill seen the way conmon sees it.)
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { NOTHING_LEFT, settledLeftovers } from "../support/leftovers";
-import { Sandbox, becomeSubreaper, requireBuilt, waitExit } from "../support/runtime";
-import { keyed, makeCgroup, removeTree, requireQemuLane, spec } from "./guest";
+import { type Sandbox, waitExit } from "../support/runtime";
+import { guestSuite, keyed, spec } from "./guest";
 
-const TOP = `crio-lxc-qoom-${process.pid}`;
 const MiB = 1024 * 1024;
-setDefaultTimeout(120_000);
 let sb: Sandbox;
-beforeAll(() => { requireQemuLane(); requireBuilt(); becomeSubreaper(); sb = new Sandbox(); makeCgroup(TOP); });
-afterAll(() => { sb.cleanup(); removeTree(TOP); });
-
-let seq = 0;
-const newId = () => `qoom-${process.pid}-${++seq}`;
+const { top: TOP, newId } = guestSuite("qoom", (made) => { sb = made; });
 const memory = (limit: number) => ({ memory: { limit, swap: limit } });
 
 function createWith(id: string, args: string[], resources: Record<string, unknown>) {

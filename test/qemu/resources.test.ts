@@ -1,19 +1,12 @@
 // linux.resources in the cgroup files of a running container, and `update`
 // rewriting them, on a real cgroup2 (run with scripts/qemu-lane).
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { BIN, Sandbox, becomeSubreaper, requireBuilt, waitExit } from "../support/runtime";
-import { cgroupFile, createContainer, makeCgroup, ramDisk, removeTree, requireQemuLane, spec } from "./guest";
+import { describe, expect, test } from "bun:test";
+import { BIN, type Sandbox, waitExit } from "../support/runtime";
+import { cgroupFile, createContainer, guestSuite, ramDisk, spec } from "./guest";
 
-const TOP = `crio-lxc-qres-${process.pid}`;
 const MiB = 1024 * 1024;
-// Software emulation: a container takes seconds, not milliseconds.
-setDefaultTimeout(120_000);
 let sb: Sandbox;
-beforeAll(() => { requireQemuLane(); requireBuilt(); becomeSubreaper(); sb = new Sandbox(); makeCgroup(TOP); });
-afterAll(() => { sb.cleanup(); removeTree(TOP); });
-
-let seq = 0;
-const newId = () => `qres-${process.pid}-${++seq}`;
+const { top: TOP, newId } = guestSuite("qres", (made) => { sb = made; });
 
 describe("every resource field lands in its cgroup v2 file", () => {
   test("memory, cpu, cpuset, pids, io, hugetlb and unified", async () => {

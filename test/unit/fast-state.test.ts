@@ -1,12 +1,14 @@
 // The command lines `state` answers without the CLI machinery; every other one
 // goes through citty (cli.ts), which parses and reports it.
 import { describe, expect, test } from "bun:test";
+import { parseArgs } from "citty";
+import { globalArgs, parseGlobalFlags } from "../../src/cli-args";
 import { parseStateCall } from "../../src/fast-state";
 
 describe("the state fast path", () => {
   test("takes `state ID` after global flags with values, inline or not, and bare boolean flags", () => {
-    expect(parseStateCall(["state", "c1"])).toEqual({ globals: {}, id: "c1" });
-    expect(parseStateCall(["--root", "/run/x", "state", "c1"])).toEqual({ globals: { root: "/run/x" }, id: "c1" });
+    expect(parseStateCall(["state", "c1"])).toEqual({ globals: { "log-format": "text" }, id: "c1" });
+    expect(parseStateCall(["--root", "/run/x", "state", "c1"])).toEqual({ globals: { root: "/run/x", "log-format": "text" }, id: "c1" });
     expect(parseStateCall(["--root=/run/x", "--log", "/l", "--log-format=json", "--debug", "state", "c1"]))
       .toEqual({ globals: { root: "/run/x", log: "/l", "log-format": "json", debug: true }, id: "c1" });
   });
@@ -18,5 +20,25 @@ describe("the state fast path", () => {
       ["--debug=true", "state", "c1"], ["--no-seccomp", "state", "c1"], ["--root", "-x", "state", "c1"],
       ["state", "--", "c1"], ["start", "c1"], ["-d", "state", "c1"],
     ]) expect([argv, parseStateCall(argv)]).toEqual([argv, undefined]);
+  });
+});
+
+describe("global flags without citty", () => {
+  test("give what citty gives for the shapes they take", () => {
+    for (const argv of [
+      [], ["--root", "/r"], ["--root=/r", "--debug"], ["--log", "/l", "--log-format", "json", "--systemd-cgroup"],
+      ["--log-level", "debug", "--seccomp", "--create-timeout", "5s"],
+    ]) {
+      const ours = parseGlobalFlags(argv)!;
+      expect(ours).toBeDefined();
+      const cittys = parseArgs(argv, globalArgs) as Record<string, unknown>;
+      for (const name of Object.keys(globalArgs)) expect([argv, name, ours[name]] as unknown[]).toEqual([argv, name, cittys[name]]);
+    }
+  });
+
+  test("leave the rest to citty: short, negated, repeated, unknown flags, a missing value", () => {
+    for (const argv of [["-d"], ["--no-seccomp"], ["--root", "/a", "--root", "/b"], ["--bogus"], ["--root"], ["--root", "-x"], ["--debug=true"], ["--seccomp=false"]]) {
+      expect([argv, parseGlobalFlags(argv)]).toEqual([argv, undefined]);
+    }
   });
 });
