@@ -150,7 +150,8 @@ function letContainerRootReach(...dirs: string[]): void {
 function writeStateFiles(stateDir: string, files: StateFile[]): void {
   for (const file of files) {
     const path = join(stateDir, file.name);
-    writeFileSync(path, file.content, { mode: 0o600 });
+    if (file.directory) mkdirSync(path, { mode: 0o700 });
+    else writeFileSync(path, file.content, { mode: 0o600 });
     if (file.mode !== undefined) chmodSync(path, file.mode); // not narrowed by our umask
     if (file.owner) chownSync(path, file.owner.uid, file.owner.gid);
   }

@@ -2,7 +2,7 @@
 import { posix } from "node:path";
 import { refuse, type JsonPathSegment } from "./errors";
 import { fstabLine, type FstabEntry } from "./fstab";
-import { shellQuote, type Translation } from "./output";
+import { orFail, shellQuote, type Translation } from "./output";
 import type { BindSourceKind, MountedPath, ResolvePath, ResolvedPath } from "./paths";
 import { checkPropagationOption, isRefusedPropagation } from "./propagation";
 import type { Mount, Spec } from "./schema";
@@ -11,6 +11,10 @@ import { refuseIfSet } from "./unsupported";
 export interface MountContext {
   /** Absolute bundle directory; relative bind sources are resolved against it (as runc does). */
   bundle: string;
+  /** The rootfs on the host (spec.root.path resolved), where tmpcopyup finds the image's content. */
+  rootfs: string;
+  /** The container's state directory: tmpcopyup's scratch mount point. */
+  stateDir: string;
   /** Decides create=dir vs create=file for a bind mount's target. */
   bindSourceKind: (hostPath: string) => BindSourceKind;
   /** ro/nosuid/nodev/noexec of the mount a bind source is on (locked in a user namespace). */
@@ -37,9 +41,12 @@ const FLAG_OPTIONS = new Set([
   "private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable",
 ]);
 
+/** tmpfs only: the destination's content is copied into the new tmpfs (runc's extension). */
+const TMPCOPYUP = "tmpcopyup";
+
 /** The flag options a mount may carry (propagation that can't be honoured left out), for `crio-lxc features`. */
 export function supportedMountOptions(): string[] {
-  return [...FLAG_OPTIONS].filter((option) => !isRefusedPropagation(option)).sort();
+  return [...FLAG_OPTIONS, TMPCOPYUP].filter((option) => !isRefusedPropagation(option)).sort();
 }
 
 /** Per-mount flags a bind mount gets by a remount (MS_BIND | MS_REMOUNT). */
@@ -65,6 +72,10 @@ const AUTODEV: MountedPath = { target: "dev" };
 function checkOption(option: string, type: string | undefined, at: JsonPathSegment[]): void {
   if (LXC_OWN_OPTION.test(option)) refuse(at, `"${option}" clashes with liblxc's own mount options`);
   checkPropagationOption(option, at);
+  if (option === TMPCOPYUP) {
+    if (type !== "tmpfs") refuse(at, `"${TMPCOPYUP}" applies to tmpfs mounts only`);
+    return;
+  }
   // Filesystem data ("size=64m") is passed to the kernel, which validates it.
   if (option.includes("=") || FLAG_OPTIONS.has(option)) return;
   // devpts instances have been independent since Linux 4.7; liblxc drops the flag harmlessly.
@@ -113,7 +124,30 @@ function filesystemEntry(mount: Mount, target: string, at: JsonPathSegment[]): F
   if (!mount.type) refuse([...at, "type"], "required unless the mount is a bind mount");
   const type = FILESYSTEMS[mount.type];
   if (!type) refuse([...at, "type"], `unsupported filesystem type "${mount.type}"`);
-  return { source: mount.source || mount.type, target, type, options: [...(mount.options ?? []), "create=dir"] };
+  const options = (mount.options ?? []).filter((o) => o !== TMPCOPYUP);
+  return { source: mount.source || mount.type, target, type, options: [...options, "create=dir"] };
+}
+
+/** The scratch mount point tmpcopyup binds each tmpfs to, in the state directory. */
+const COPYUP_DIR = "copyup";
+
+/**
+ * tmpcopyup: the image's content of the destination copied into the fresh
+ * tmpfs. liblxc has no such option, so the mount hook (after every mount
+ * entry) copies it from the rootfs on the host, which the tmpfs doesn't cover
+ * there. The copy goes through a non-recursive bind of the tmpfs, so mounts
+ * that later entries placed inside it are neither copied over nor written to.
+ */
+function copyUp(target: string, i: number, ctx: MountContext, mounted: readonly MountedPath[], out: Translation): void {
+  const covering = mounted.findLast((m) => target === m.target || target.startsWith(`${m.target}/`));
+  if (covering) {
+    const what = covering === AUTODEV ? "lxc.autodev's tmpfs on /dev" : `the mount on /${covering.target}`;
+    refuse(["mounts", i, "options"], `"${TMPCOPYUP}" on /${target} is not supported: its content would come from ${what}, not the image`);
+  }
+  const source = shellQuote(posix.join(ctx.rootfs, target));
+  const scratch = shellQuote(out.directory(ctx.stateDir, COPYUP_DIR));
+  const copy = `mount --bind "$LXC_ROOTFS_MOUNT"/${shellQuote(target)} ${scratch} && cp -a ${source}/. ${scratch}/ && umount ${scratch}`;
+  out.hookLine("mount", orFail(`{ [ ! -d ${source} ] || { ${copy}; }; }`, `mounts[${i}]: copying /${target} of the image into its tmpfs (${TMPCOPYUP}) failed`));
 }
 
 function isLxcOwnDevpts(mount: Mount, target: string, at: JsonPathSegment[]): boolean {
@@ -150,6 +184,7 @@ function translateMount(mount: Mount, i: number, ctx: MountContext, mounted: Mou
   // the topmost /dev with device nodes after all mount entries.
   const entry = bind ? bindEntry(mount, target, ctx, at) : filesystemEntry(mount, target.target, at);
   if (bind) applyBindFlags(mount.options ?? [], entry, ctx, out);
+  else if (mount.options?.includes(TMPCOPYUP)) copyUp(target.target, i, ctx, mounted, out);
   if (target.kind === "missing" && !target.belowMount) {
     out.mountPoint({ target: target.target, kind: entry.options.includes("create=file") ? "file" : "directory", at: [...at, "destination"] });
   }

@@ -16,6 +16,8 @@ export interface StateFile {
   /** File name inside the container's state directory. */
   name: string;
   content: string;
+  /** An empty directory instead of a file (mode default 0700). */
+  directory?: boolean;
   /** Default 0600. */
   mode?: number;
   /** Default root. */
@@ -75,6 +77,12 @@ export class Translation {
   /** A file in the state directory; returns its absolute path for config items. */
   file(stateDir: string, name: string, content: string, access: Pick<StateFile, "mode" | "owner"> = {}): string {
     this.files.push({ name, content, ...access });
+    return posix.join(stateDir, name);
+  }
+
+  /** An empty directory in the state directory, owned by whoever runs the hooks; returns its absolute path. */
+  directory(stateDir: string, name: string): string {
+    if (!this.files.some((f) => f.name === name)) this.files.push({ name, content: "", directory: true, ...(this.hookOwner && { owner: this.hookOwner }) });
     return posix.join(stateDir, name);
   }
 

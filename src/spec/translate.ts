@@ -161,7 +161,8 @@ export function translate(spec: Spec, ctx: TranslateContext): TranslationResult 
   translateResources(spec.linux?.resources, ctx.features, out, { bfq: ctx.bfq ?? false });
   const resolvePath = ctx.resolvePath ?? literalPath;
   const mounted = translateMounts(spec, {
-    bundle: ctx.bundle, bindSourceKind: ctx.bindSourceKind ?? statBindSource, bindSourceFlags: ctx.bindSourceFlags ?? (() => []), resolvePath,
+    bundle: ctx.bundle, rootfs: posix.resolve(ctx.bundle, spec.root.path), stateDir: ctx.stateDir,
+    bindSourceKind: ctx.bindSourceKind ?? statBindSource, bindSourceFlags: ctx.bindSourceFlags ?? (() => []), resolvePath,
   }, out);
   translateProtectedPaths(paths, resolvePath, mounted, out);
   translateDevices(spec, plan, mounted, out);

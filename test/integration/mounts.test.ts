@@ -1,7 +1,7 @@
 // Mounts, masked and read-only paths, checked from inside running containers
 // (run by scripts/test inside scripts/cgroup2-lane), as root.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inside, type Inside } from "../support/inside";
 import { ROOTFS, Sandbox, becomeSubreaper, requireBuilt } from "../support/runtime";
@@ -96,6 +96,45 @@ describe("filesystems", () => {
     expect(out).toMatch(/ \/sys\/fs\/cgroup ro,.* - cgroup2 /);
     expect(out).toMatch(/ \/dev\/mqueue .* - mqueue /);
     expect(out).toMatch(/ \/dev\/pts .* - devpts .*ptmxmode=666/);
+  });
+});
+
+describe("tmpfs with tmpcopyup", () => {
+  const copyUp = (extra: object[] = []) => [PROC, { destination: "/etc", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "tmpcopyup"] }, ...extra];
+  const script = [
+    "grep -c ' /etc tmpfs ' /proc/mounts", "cat /etc/passwd | head -1", "ls -ld /etc/passwd | cut -c1-10",
+    "echo changed > /etc/passwd && echo written", "ls /etc/extra", "cat /etc/extra/file",
+  ].join("; ");
+
+  test("the image's content is in the tmpfs, writable there; the image and a later bind mount inside it are untouched", async () => {
+    const src = bindSource();
+    const rootfs = box.rootfsCopy();
+    const imagePasswd = readFileSync(join(rootfs, "etc/passwd"), "utf8");
+    const { code, out } = await box.run(script, { root: { path: rootfs }, mounts: copyUp([{ destination: "/etc/extra", type: "bind", source: src, options: ["bind"] }]) });
+    expect(code).toBe(0);
+    expect(out.split("\n")).toEqual(["1", imagePasswd.split("\n")[0], "-rw-r--r--", "written", "busybox", "file", "from-host", ""]);
+    expect(readFileSync(join(rootfs, "etc/passwd"), "utf8")).toBe(imagePasswd);
+    // The copy went into the tmpfs beneath the bind mount, not into its host source.
+    expect(readdirSync(src).sort()).toEqual(["busybox", "file"]);
+  });
+
+  test("a destination the image lacks: an empty tmpfs", async () => {
+    const { code, out } = await box.run("ls -A /fresh | wc -l; grep -c ' /fresh tmpfs ' /proc/mounts", { mounts: [PROC, { destination: "/fresh", type: "tmpfs", options: ["tmpcopyup"] }] });
+    expect([code, out]).toEqual([0, "0\n1\n"]);
+  });
+
+  test("in a user namespace too (the copy runs as the container's root)", async () => {
+    // The container's root (uid 100000 here) must reach the rootfs in the sandbox.
+    chmodSync(sb.dir, 0o711);
+    const rootfs = box.rootfsCopy();
+    sh(`chown -R 100000:100000 ${rootfs}`);
+    const userns = {
+      root: { path: rootfs },
+      linux: { namespaces: ["pid", "mount", "ipc", "uts", "network", "user"].map((type) => ({ type })), uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }], gidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }] },
+      mounts: copyUp(),
+    };
+    const { code, out } = await box.run("head -1 /etc/passwd; stat -c %u /etc/passwd; grep -c ' /etc tmpfs ' /proc/mounts", userns);
+    expect([code, out]).toEqual([0, `${readFileSync(join(rootfs, "etc/passwd"), "utf8").split("\n")[0]}\n0\n1\n`]);
   });
 });
 

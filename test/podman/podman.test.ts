@@ -24,6 +24,13 @@ describe("podman --runtime dist/crio-lxc", () => {
     expect(r.stdout).toMatch(/^Seccomp:\s+2\n$/);
   });
 
+  test("--tmpfs (tmpcopyup): the image's content in a writable tmpfs; --read-only: / can't be written, podman's tmpfs mounts can", () => {
+    const tmpfs = podman(["run", "--rm", "--tmpfs", "/etc", IMAGE, "sh", "-c", "grep -c ' /etc tmpfs ' /proc/mounts; grep -c ^root: /etc/passwd; echo x >> /etc/passwd && echo written"]);
+    expect(tmpfs).toEqual({ code: 0, stdout: "1\n1\nwritten\n", stderr: "" });
+    const readOnly = podman(["run", "--rm", "--read-only", IMAGE, "sh", "-c", "touch /x 2>&1; for d in /tmp /var/tmp /run; do touch $d/x && echo $d-ok; done"]);
+    expect(readOnly).toEqual({ code: 0, stdout: "touch: /x: Read-only file system\n/tmp-ok\n/var/tmp-ok\n/run-ok\n", stderr: "" });
+  });
+
   test("the exit code of sh -c 'exit 7' on each of 20 runs", () => {
     const codes = Array.from({ length: 20 }, () => podman(["run", "--rm", IMAGE, "sh", "-c", "exit 7"]).code);
     expect(codes).toEqual(Array(20).fill(7));

@@ -52,7 +52,7 @@ describe("mounts", () => {
     expect(refusal(mounts({ destination: "/", type: "tmpfs" }))).toMatch(/^mounts\[0\]\.destination: cannot be the container's root/);
     expect(refusal(mounts({ destination: "/x", type: "nfs", source: "h:/x" }))).toMatch(/^mounts\[0\]\.type: unsupported filesystem type "nfs"/);
     expect(refusal(mounts({ destination: "/x" }))).toMatch(/^mounts\[0\]\.type: required unless the mount is a bind mount/);
-    expect(refusal(mounts({ destination: "/x", type: "tmpfs", options: ["nosuid", "tmpcopyup"] }))).toMatch(/^mounts\[0\]\.options\[1\]: unsupported mount option "tmpcopyup"/);
+    expect(refusal(mounts({ destination: "/x", type: "bind", source: "/srv/data", options: ["nosuid", "tmpcopyup"] }))).toMatch(/^mounts\[0\]\.options\[1\]: "tmpcopyup" applies to tmpfs mounts only/);
     expect(refusal(mounts({ destination: "/x", type: "tmpfs", options: ["optional"] }))).toMatch(/^mounts\[0\]\.options\[0\]: "optional" clashes with liblxc's own/);
     expect(refusal(mounts({ destination: "/x", type: "bind" }))).toMatch(/^mounts\[0\]\.source: required for a bind mount/);
     expect(refusal(mounts({ destination: "/x", type: "bind", source: "/missing" }))).toMatch(/^mounts\[0\]\.source: bind mount source "\/missing" does not exist/);
@@ -149,6 +149,20 @@ describe("bind mount flags and propagation", () => {
     const spec = mounts({ destination: "/a", type: "bind", source: "/srv/data", options: ["rbind", "noexec", "dev"] });
     const lines = run(spec, { bindSourceFlags: () => ["nosuid", "nodev", "noexec"] }).files.find((f) => f.name === "mount-hook.sh")!.content;
     expect(lines).toContain(`mount -o 'remount,bind,noexec,dev,nosuid' "$LXC_ROOTFS_MOUNT"/'a'`);
+  });
+  test("tmpcopyup: the tmpfs is a mount entry without it; the mount hook copies the image's content in through a scratch bind", () => {
+    const spec = mounts({ destination: "/run", type: "tmpfs", source: "tmpfs", options: ["nosuid", "tmpcopyup", "mode=755"] }, { destination: "/run/x", type: "bind", source: "/srv/data" });
+    const { items, files } = run(spec);
+    expect(items.filter(([k]) => k === "lxc.mount.entry").map(([, v]) => v)).toEqual(["tmpfs run tmpfs nosuid,mode=755,create=dir 0 0", "/srv/data run/x none bind,create=dir 0 0"]);
+    expect(files.find((f) => f.name === "copyup")).toEqual({ name: "copyup", content: "", directory: true });
+    const hook = files.find((f) => f.name === "mount-hook.sh")!.content;
+    expect(hook).toContain(`{ [ ! -d '/run/bundles/c0ffee/rootfs/run' ] || { mount --bind "$LXC_ROOTFS_MOUNT"/'run' '/run/crio-lxc/c0ffee/copyup' && cp -a '/run/bundles/c0ffee/rootfs/run'/. '/run/crio-lxc/c0ffee/copyup'/ && umount '/run/crio-lxc/c0ffee/copyup'; }; } || {`);
+    expect(hook).toContain("mounts[0]: copying /run of the image into its tmpfs (tmpcopyup) failed");
+  });
+  test("tmpcopyup below another mount is refused: its content would not be the image's", () => {
+    expect(refusal(mounts({ destination: "/a", type: "tmpfs" }, { destination: "/a/b", type: "tmpfs", options: ["tmpcopyup"] })))
+      .toMatch(/^mounts\[1\]\.options: "tmpcopyup" on \/a\/b is not supported: its content would come from the mount on \/a, not the image/);
+    expect(refusal(mounts({ destination: "/dev/x", type: "tmpfs", options: ["tmpcopyup"] }))).toContain("lxc.autodev's tmpfs on /dev");
   });
   test("rootfsPropagation private/rprivate make the new namespace's / private before the rootfs is mounted", () => {
     const { items, files } = run({ linux: { namespaces: [{ type: "mount" }], rootfsPropagation: "rprivate" } });
