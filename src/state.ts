@@ -81,6 +81,8 @@ function stillHeld(record: ContainerRecord): boolean {
   return !record.heldExe || exeIdentity(record.init!.pid) === record.heldExe;
 }
 
+const SPEC_FILE = "config.json";
+
 export class StateStore {
   constructor(readonly root: string) {}
 
@@ -122,6 +124,30 @@ export class StateStore {
     const file = this.path(record.id, "state.json");
     writeFileSync(`${file}.tmp`, JSON.stringify(record), { mode: 0o600 });
     renameSync(`${file}.tmp`, file);
+  }
+
+  /**
+   * config.json as create checked it, kept in the state directory: exec runs
+   * against it (as runc does), whatever happens to the bundle afterwards, and
+   * needn't check it again. Undefined where there is none.
+   */
+  saveSpec(id: string, spec: unknown): void {
+    writeFileSync(this.path(id, SPEC_FILE), JSON.stringify(spec), { mode: 0o600 });
+  }
+
+  loadSpec(id: string): unknown {
+    let text: string;
+    try {
+      text = readFileSync(this.path(id, SPEC_FILE), "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new StateError(`${this.path(id, SPEC_FILE)}: the container's copy of its config.json is corrupt`);
+    }
   }
 
   remove(id: string): void {

@@ -2,7 +2,6 @@
 // master comes back to the runtime, which relays between it and its own
 // stdio, as runc does: our stdin in raw mode, window size followed on SIGWINCH.
 import { closeSync, readSync, writeSync } from "node:fs";
-import { isatty } from "node:tty";
 import { ptr } from "bun:ffi";
 import { getSystemErrorMessage } from "node:util";
 import { ExecError } from "./errors";
@@ -31,6 +30,9 @@ export function receiveMaster(socket: number): number {
 }
 
 const CHUNK = 64 * 1024;
+
+/** node:tty costs a cold process ~1.5 ms (it loads Node's streams): only a relay needs it. */
+const isatty = (fd: number): boolean => (require("node:tty") as typeof import("node:tty")).isatty(fd);
 
 function readSome(fd: number, buf: Buffer): number | "again" | "closed" {
   try {

@@ -82,6 +82,7 @@ async function createClaimed(ctx: RuntimeContext, { opts, bundle, spec, rootfs, 
   const lxcConfig = join(stateDir, LXC_CONFIG_FILE);
   let createPhase: CreatePhase | undefined;
   try {
+    ctx.store.saveSpec(id, spec);
     makeFifos(stateDir);
     createPhase = CreatePhase.prepare(record, stateDir);
     ctx.store.save(record);

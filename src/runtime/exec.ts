@@ -25,7 +25,7 @@ import type { ExecOptions } from "../exec/options";
 import { type ExecPlan, planExec } from "../exec/plan";
 import { execProcess } from "../exec/process";
 import { containerFilters } from "../exec/seccomp";
-import { parseSpec, readJsonFile } from "../spec/schema";
+import type { Spec } from "../spec/schema";
 import { type ContainerRecord, type ProcessRef, isAlive, statusOf, validateId } from "../state";
 import { pidfdOpen, pollReadable, waitpid, WNOHANG } from "../sys";
 import type { RuntimeContext } from "./context";
@@ -39,7 +39,7 @@ export async function execInContainer(ctx: RuntimeContext, opts: ExecOptions): P
   const record = ctx.store.load(id);
   checkStatus(record, opts.ignorePaused);
   const specFile = join(record.bundle, "config.json");
-  const spec = parseSpec(readJsonFile(specFile), specFile);
+  const spec = containerSpec(ctx, record, specFile);
   const exec = execProcess(opts, spec, specFile);
   const init = record.init!;
   const plan = planExec(exec, {
@@ -179,6 +179,14 @@ function checkStatus(record: ContainerRecord, ignorePaused: boolean): void {
   if (!ignorePaused && isFrozen(record.cgroupDir)) {
     throw new ExecError("cannot exec in a paused container (use --ignore-paused to override)");
   }
+}
+
+/** create's checked copy of config.json; the bundle's, checked now, for a container made before there were copies. */
+function containerSpec(ctx: RuntimeContext, record: ContainerRecord, specFile: string): Spec {
+  const copy = ctx.store.loadSpec(record.id);
+  if (copy !== undefined) return copy as Spec;
+  const { parseSpec, readJsonFile } = require("../spec/schema") as typeof import("../spec/schema");
+  return parseSpec(readJsonFile(specFile), specFile);
 }
 
 function exitCodeOf(status: number): number {

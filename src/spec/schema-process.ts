@@ -1,5 +1,6 @@
 // Schema of config.json's `process` (also the process.json given to `exec`).
 import * as v from "valibot";
+import { parseWith } from "./parse";
 import { absolutePath, cString, int32, optional, strings, uint32, uint64 } from "./schema-primitives";
 
 const NON_EMPTY_ARGS = "expected a non-empty array of strings";
@@ -64,3 +65,8 @@ export const ProcessSchema = v.object({
 });
 
 export type Process = v.InferOutput<typeof ProcessSchema>;
+
+/** Validates a parsed process.json (as given to `exec`). */
+export function parseProcess(json: unknown, file: string): Process {
+  return parseWith(ProcessSchema, json, file);
+}

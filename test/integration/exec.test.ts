@@ -2,7 +2,7 @@
 // root. The test process is a child subreaper, as conmon is: detached exec'd
 // processes become its children.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConsoleSocket, converse } from "../support/console-socket";
 import { BIN, Sandbox, becomeSubreaper, busyboxSpec, requireBuilt, waitExit } from "../support/runtime";
@@ -81,6 +81,16 @@ describe("exec: what the process gets", () => {
     expect(r.code).toBe(0);
     // runc's order: a repeated key keeps its last position.
     expect(r.stdout.trim().split("\n")).toEqual(["PATH=/bin:/usr/bin", "FOO=bar", "TERM=dumb", "HOME=/root"]);
+  });
+
+  test("the config the container was created with, as runc: a bundle changed or gone since doesn't matter", () => {
+    const c = container((spec) => { spec.process.env = ["PATH=/bin:/usr/bin", "FROM=create"]; });
+    const bundle = sb.state(c.id).bundle as string;
+    writeFileSync(join(bundle, "config.json"), "{ not json");
+    expect(execIn([c.id, "sh", "-c", "echo $FROM"])).toEqual({ code: 0, stdout: "create\n", stderr: "" });
+    rmSync(bundle, { recursive: true });
+    expect(execIn([c.id, "sh", "-c", "echo $FROM"])).toEqual({ code: 0, stdout: "create\n", stderr: "" });
+    expect(sb.run(["delete", "--force", c.id]).code).toBe(0);
   });
 
   test("cwd, uid, gid and additional groups: the container's, then --cwd, --user, --additional-gids", () => {
