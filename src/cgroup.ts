@@ -3,7 +3,9 @@
 // never runs, so removing them is ours.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFile, writeFileSync } from "node:fs";
 import { join, posix } from "node:path";
-import { getXattr, setXattr } from "./xattr";
+
+/** Only creating and removing parents needs xattrs: `state` and its fast path load no FFI. */
+const xattr = () => require("./xattr") as typeof import("./xattr");
 
 export const CGROUP2_ROOT = "/sys/fs/cgroup";
 
@@ -193,7 +195,7 @@ export function createParents(dir: string): { made: string[]; unmarked: string[]
     }
     made.push(parent);
     try {
-      setXattr(path, CREATED_MARK, "1");
+      xattr().setXattr(path, CREATED_MARK, "1");
     } catch (err) {
       unmarked.push(`${path}: ${(err as Error).message}`);
     }
@@ -206,7 +208,7 @@ export function removeCreatedParents(dir: string): void {
   for (const parent of ancestors(dir).reverse()) {
     const path = cgroupPath(parent);
     if (!existsSync(path)) continue;
-    if (getXattr(path, CREATED_MARK) === undefined || hasChildCgroups(parent)) return;
+    if (xattr().getXattr(path, CREATED_MARK) === undefined || hasChildCgroups(parent)) return;
     try {
       rmdirSync(path);
     } catch (err) {

@@ -9,7 +9,7 @@ import { loadSettings, settingDefinitions, settingFlagsFromArgs } from "./settin
 import { StateStore } from "./state";
 import type { RuntimeContext } from "./runtime/context";
 import { VERSION } from "./version";
-import { writeOut } from "./sys";
+import { writeOut } from "./proc";
 
 export class UsageError extends Error {}
 

@@ -7,7 +7,7 @@
 import { type GlobalFlags, parseGlobalFlags, splitAtSubcommand } from "./cli-args";
 import { loadSettings, settingFlagsFromArgs } from "./settings";
 import { StateStore, ociState, statusOf, validateId } from "./state";
-import { writeOut } from "./sys";
+import { writeOut } from "./proc";
 
 export interface StateCall { globals: GlobalFlags; id: string }
 

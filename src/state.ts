@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync 
 import { join } from "node:path";
 import type { Spec } from "./spec/schema";
 import { isFrozen } from "./cgroup";
-import { exeIdentity, processStartTime } from "./sys";
+import { exeIdentity, processStartTime } from "./proc";
 
 export class StateError extends Error {}
 

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import type { StandaloneData } from "../runtime/context";
 import { settingFlagsFromArgs } from "../settings";
-import { writeOut } from "../sys";
+import { writeOut } from "../proc";
 
 export default Object.assign(defineCommand({
   meta: { name: "check", description: "check that this node can run containers (exit status 1 if it can't)" },

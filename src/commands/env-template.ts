@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { writeOut } from "../sys";
+import { writeOut } from "../proc";
 
 export default Object.assign(defineCommand({
   meta: { name: "env-template", description: "print an environment file with every CRIO_LXC_* setting at its default, commented out" },

@@ -4,7 +4,7 @@ import { RuntimeError, type RuntimeContext } from "../runtime/context";
 import { streamEvents } from "../runtime/events";
 import { duration } from "../settings-schema";
 import { validateId } from "../state";
-import { writeOut } from "../sys";
+import { writeOut } from "../proc";
 
 function intervalMs(text: string): number {
   const result = v.safeParse(duration, text);

@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { writeOut } from "../sys";
+import { writeOut } from "../proc";
 
 export default Object.assign(defineCommand({
   meta: { name: "features", description: "print the OCI runtime features JSON: what config.json fields and values crio-lxc accepts" },

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { RuntimeError, type RuntimeContext } from "../runtime/context";
 import { listContainers, listTable } from "../runtime/list";
-import { writeOut } from "../sys";
+import { writeOut } from "../proc";
 
 export default defineCommand({
   meta: { name: "list", description: "list the containers under --root" },

@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { RuntimeError, type RuntimeContext } from "../runtime/context";
 import { containerPids, psTable } from "../runtime/ps";
 import { validateId } from "../state";
-import { writeOut } from "../sys";
+import { writeOut } from "../proc";
 
 export default defineCommand({
   meta: { name: "ps", description: "list the processes of a container; ps options go after --" },

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import type { RuntimeContext } from "../runtime/context";
 import { ociState, statusOf, validateId } from "../state";
-import { writeOut } from "../sys";
+import { writeOut } from "../proc";
 
 export default defineCommand({
   meta: { name: "state", description: "print the OCI state of a container as JSON" },

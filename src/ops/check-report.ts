@@ -3,7 +3,7 @@
 // can't parse, so the logger is its core with a reporter of our own.
 import type { ConsolaReporter, LogObject } from "consola/core";
 import type { CheckResult } from "./check";
-import { writeOut } from "../sys";
+import { writeOut } from "../proc";
 
 export function checkJson(results: CheckResult[]): string {
   return `${JSON.stringify({ ok: results.every((r) => r.status !== "fail"), checks: results }, null, 2)}\n`;

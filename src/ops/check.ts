@@ -6,7 +6,7 @@ import { release } from "node:os";
 import { join } from "node:path";
 import { CGROUP2_ROOT } from "../cgroup";
 import { loadSettings, SettingsError, ENV_FILE_VARIABLE, DEFAULT_ENV_FILE, type SettingFlags, type Settings } from "../settings";
-import { hostHasAppArmor } from "../sys";
+import { hostHasAppArmor } from "../proc";
 import { checkLiblxc, type LiblxcFindings } from "./check-liblxc";
 import { cgroupLayout, describeLayout } from "./cgroup-layout";
 

@@ -14,7 +14,7 @@ import { lastCapability } from "../exec/capabilities";
 import {
   callerNofile, checkPreservedFds, execCgroupDir, homeInContainer, isFrozen, namespacesToJoin, stdioToChown,
 } from "../exec/container";
-import { hostHasAppArmor } from "../sys";
+import { hostHasAppArmor } from "../proc";
 import { ExecError } from "../exec/errors";
 import { type FailureContext, failureError } from "../exec/failure";
 import { STAGE } from "../exec/helper-c";

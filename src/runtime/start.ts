@@ -8,6 +8,7 @@
 import { removeCgroupAndParents } from "../cgroup";
 import { type ContainerRecord, statusOf } from "../state";
 import * as sys from "../sys";
+import { parentPid } from "../proc";
 import { RuntimeError, type RuntimeContext } from "./context";
 import { makeControllingTerminal, PTRACE_O_TRACESYSGOOD } from "./ctty";
 import { signalHook } from "./hold";
@@ -123,5 +124,5 @@ function readExe(pid: number): string | undefined {
 function handOver(record: ContainerRecord, deadline: number): void {
   const monitor = record.monitor!.pid;
   signalProcess(record.monitor, SIGKILL, Math.max(1, deadline - Date.now()));
-  while (sys.parentPid(record.init!.pid) === monitor && Date.now() < deadline) Bun.sleepSync(0.2);
+  while (parentPid(record.init!.pid) === monitor && Date.now() < deadline) Bun.sleepSync(0.2);
 }
