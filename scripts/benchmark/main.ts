@@ -21,7 +21,8 @@ const FAIRNESS = "all three run the same config.json in the same pure-cgroup2 la
   "no seccomp profile, no terminal; no linux.resources.devices (crun raises RLIMIT_MEMLOCK to load its device BPF program, " +
   "which fails under this machine's 8 MiB hard limit) and no cgroup limits (the lane has no memory/pids/cpu controller; " +
   "the memory floor adds them for all three in QEMU). Each runtime has its own --root and its default cgroup placement; " +
-  "crio-lxc gets CRIO_LXC_LOG_FILE in the temp dir and no environment file. All three make the default device nodes; liblxc (autodev) also mounts a tmpfs on /dev and a devpts first, where crun and runc make the nodes in the rootfs's own /dev.";
+  "crio-lxc gets CRIO_LXC_LOG_FILE in the temp dir and no environment file; the temp dir (roots, bundles, logs) is a tmpfs, as /run is on a node. " +
+  "All three make the default device nodes; liblxc (autodev) also mounts a tmpfs on /dev and a devpts first, where crun and runc make the nodes in the rootfs's own /dev.";
 
 function machine(): string {
   const uname = Bun.spawnSync(["uname", "-r"]).stdout.toString().trim();
