@@ -115,3 +115,17 @@ export function orFail(command: string, message: string): string {
 }
 
 export const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * The config items as an LXC config file: the reference copy in the state
+ * directory (the create hook's LXC_CONFIG; the monitor sets the items through
+ * liblxc's API). The format has no escapes, so an item whose value holds a
+ * line break becomes a comment with the value JSON-quoted instead of a line
+ * that would cut it in two.
+ */
+export function configFileText(items: readonly ConfigItem[], notes: readonly string[] = []): string {
+  const lines = items.map(([key, value]) => /[\r\n]/.test(value)
+    ? `# ${key} = ${JSON.stringify(value)} (set through liblxc's API: a line break can't be written in this file)`
+    : `${key} = ${value}`);
+  return [...notes.map((note) => `# ${note}`), ...lines].map((line) => `${line}\n`).join("");
+}

@@ -28,6 +28,11 @@ describe("args, env, cwd", () => {
     expect(plain.out).toContain("HOME=/root");
   });
 
+  test("env: a value with line breaks reaches the process whole", async () => {
+    const { out } = await box.run('printf "[%s]" "$MULTI"', process_({ env: ["PATH=/bin", "MULTI=one\ntwo\n"] }));
+    expect(out).toBe("[one\ntwo\n]");
+  });
+
   test("cwd: used as is, created when missing (in the image or in a mount), refused when a file", async () => {
     expect((await box.run("pwd", process_({ cwd: "/etc" }))).out).toBe("/etc\n");
     const rootfs = box.rootfsCopy();

@@ -2,14 +2,14 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseSpec } from "../../src/spec/schema";
+import { configFileText } from "../../src/spec/output";
 import { dedupeEnv, translate, type TranslateContext } from "../../src/spec/translate";
 import { ALL_ON, context, refusal, run, values, type SpecPatch } from "./spec-fixtures";
 
 const GOLDEN_DIR = join(import.meta.dir, "../golden");
 
-function render(items: readonly (readonly [string, string])[]): string {
-  return items.map(([key, value]) => `${key} = ${value}\n`).join("");
-}
+/** What create writes as the container's lxc.conf. */
+const render = (items: readonly (readonly [string, string])[]) => configFileText(items);
 
 describe("golden files", () => {
   const names = readdirSync(GOLDEN_DIR).filter((f) => f.endsWith(".config.json")).map((f) => f.replace(".config.json", ""));
@@ -28,6 +28,13 @@ describe("golden files", () => {
       expect(render(items)).toBe(readFileSync(golden, "utf8"));
     });
   }
+});
+
+describe("the lxc.conf file", () => {
+  test("a value with a line break becomes a comment with the value quoted, not a line cut in two", () => {
+    const text = configFileText([["lxc.environment", "A=1"], ["lxc.environment", "B=two\nlines"], ["lxc.init.cwd", "/"]], ["a note"]);
+    expect(text).toBe('# a note\nlxc.environment = A=1\n# lxc.environment = "B=two\\nlines" (set through liblxc\'s API: a line break can\'t be written in this file)\nlxc.init.cwd = /\n');
+  });
 });
 
 describe("refusals name the field", () => {
