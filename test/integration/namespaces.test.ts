@@ -6,14 +6,8 @@ import { join } from "node:path";
 import { Sandbox, becomeSubreaper, busyboxSpec, requireBuilt, waitExit } from "../support/runtime";
 
 let sb: Sandbox;
-beforeAll(() => {
-  requireBuilt();
-  becomeSubreaper();
-  sb = new Sandbox();
-  // liblxc sets a user-namespaced container up as its root (host uid 100000),
-  // which must be able to search every directory down to --root.
-  chmodSync(sb.dir, 0o711);
-});
+// liblxc sets a user-namespaced container up as its root (host uid 100000), which must search every directory down to --root.
+beforeAll(() => { requireBuilt(); becomeSubreaper(); sb = new Sandbox(); chmodSync(sb.dir, 0o711); });
 afterAll(() => sb.cleanup());
 
 let seq = 0;

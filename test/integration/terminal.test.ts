@@ -8,13 +8,8 @@ import { ConsoleSocket, readTerminal, writeTerminal } from "../support/console";
 import { Sandbox, becomeSubreaper, busyboxSpec, cgroupExists, requireBuilt, waitExit } from "../support/runtime";
 
 let sb: Sandbox;
-beforeAll(() => {
-  requireBuilt();
-  becomeSubreaper();
-  sb = new Sandbox();
-  // A user-namespaced container is set up as its root (host uid 100000), which must reach --root.
-  chmodSync(sb.dir, 0o711);
-});
+// A user-namespaced container is set up as its root (host uid 100000), which must reach --root.
+beforeAll(() => { requireBuilt(); becomeSubreaper(); sb = new Sandbox(); chmodSync(sb.dir, 0o711); });
 afterAll(() => sb.cleanup());
 
 let seq = 0;
