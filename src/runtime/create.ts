@@ -1,10 +1,11 @@
 // create: translate the bundle, fork the liblxc monitor, and return once the
 // container is fully set up and held at the start-host hook, with the future
 // init's pid in the pid-file.
-import { chmodSync, chownSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { requireUnifiedHierarchy } from "../cgroup";
 import { liblxc } from "../lxc/liblxc";
+import { logSize, lxcErrorsSince } from "../lxc/log-errors";
 import { CAPS_FAILED, forkMonitor, type MonitorJoin } from "../lxc/monitor";
 import { refuse } from "../spec/errors";
 import { loadSpec, type Spec } from "../spec/schema";
@@ -269,31 +270,9 @@ function monitorFailure(monitorPid: number, stateDir: string, logFile: string, l
     return new RuntimeError("process.capabilities: could not give the init its inheritable or ambient capabilities: crio-lxc itself lacks one of them");
   }
   const setupError = setupErrors(stateDir);
-  const why = setupError ? `: ${setupError} (see ${logFile})` : lxcErrors(logFile, logOffset);
-  return new RuntimeError(`liblxc failed to set up the container${why}`);
+  const lxcErrors = lxcErrorsSince(logFile, logOffset).slice(0, 3);
+  const why = setupError ? `: ${setupError}` : lxcErrors.length ? `: ${lxcErrors.join("; ")}` : "";
+  return new RuntimeError(`liblxc failed to set up the container${why} (see ${logFile})`);
 }
 
-function logSize(file: string): number {
-  try {
-    const fd = openSync(file, "r");
-    try { return fstatSync(fd).size; } finally { closeSync(fd); }
-  } catch {
-    return 0;
-  }
-}
-
-/** liblxc's ERROR lines written since `offset`, to make a failed create say why. */
-function lxcErrors(file: string, offset: number): string {
-  try {
-    const fd = openSync(file, "r");
-    const buf = Buffer.alloc(Math.min(64 * 1024, Math.max(0, fstatSync(fd).size - offset)));
-    readSync(fd, buf, 0, buf.length, offset);
-    closeSync(fd);
-    const errors = buf.toString().split("\n").filter((l) => l.startsWith("lxc ") && / (ERROR|CRIT|ALERT|FATAL) /.test(l));
-    const messages = errors.map((l) => l.replace(/^.* - [^ ]+:\d+ - /, "")).slice(0, 3);
-    return messages.length ? `: ${messages.join("; ")} (see ${file})` : ` (see ${file})`;
-  } catch {
-    return ` (see ${file})`;
-  }
-}
 

@@ -6,6 +6,7 @@
 // the instant it starts, we ptrace it first: it stops at its exec, before any
 // instruction of the user's program, until the monitor is gone.
 import { removeCgroupAndParents } from "../cgroup";
+import { initExecFailure, logSize, lxcErrorsSince } from "../lxc/log-errors";
 import { type ContainerRecord, statusOf } from "../state";
 import * as sys from "../sys";
 import { parentPid } from "../proc";
@@ -34,13 +35,14 @@ function startLocked(ctx: RuntimeContext, record: ContainerRecord, deadline: num
   const id = record.id;
 
   stopOnFailure(ctx, record, () => runHooks(ctx, record, "startContainer", { status: "created", pid: init, deadline }));
+  const logOffset = logSize(ctx.settings.logFile);
   const traced = seize(ctx, init, record.terminal ? PTRACE_O_TRACESYSGOOD : 0);
   if (!traced && record.terminal) throw new RuntimeError("process.terminal: start needs ptrace to make the console the controlling terminal of the container's process");
   if (!signalHook(ctx.store.dir(id), "start")) {
     if (traced) sys.ptrace(sys.PTRACE_DETACH, init, 0, 0);
     throw new RuntimeError("container is not waiting to be started (its start-host hook is gone)");
   }
-  if (traced) waitForExec(init, deadline, ctx);
+  if (traced) waitForExec(init, deadline, ctx, logOffset);
   else waitUntilExecuted(init, record, deadline);
   pausePoint("start-init-traced");
   const detach = traced ? () => sys.ptrace(sys.PTRACE_DETACH, init, 0, 0) : undefined;
@@ -88,7 +90,7 @@ function seize(ctx: RuntimeContext, pid: number, options: number): boolean {
 }
 
 /** Runs the tracee to its exec stop, passing on any signal it receives meanwhile. */
-function waitForExec(pid: number, deadline: number, ctx: RuntimeContext): void {
+function waitForExec(pid: number, deadline: number, ctx: RuntimeContext, logOffset: number): void {
   for (;;) {
     const [got, status] = sys.waitpid(pid, sys.__WALL | sys.WNOHANG);
     if (got === 0) {
@@ -96,14 +98,20 @@ function waitForExec(pid: number, deadline: number, ctx: RuntimeContext): void {
       Bun.sleepSync(0.2);
       continue;
     }
-    if ((status & 0x7f) !== 0x7f) {
-      throw new RuntimeError(`container init exited before it could exec the container's process (status ${status}; see ${ctx.settings.logFile})`);
-    }
+    if ((status & 0x7f) !== 0x7f) throw initExitedError(status, ctx.settings.logFile, logOffset);
     const signal = (status >> 8) & 0xff;
     const event = status >> 16;
     if (event === sys.PTRACE_EVENT_EXEC) return;
     sys.ptrace(sys.PTRACE_CONT, pid, 0, event === 0 && signal !== SIGTRAP ? signal : 0);
   }
+}
+
+/** Why init ended before its exec: liblxc's account in the log (an execve that failed), or its exit status. */
+function initExitedError(status: number, logFile: string, logOffset: number): RuntimeError {
+  const execFailure = initExecFailure(lxcErrorsSince(logFile, logOffset));
+  if (execFailure) return new RuntimeError(`unable to start container process: ${execFailure} (see ${logFile})`);
+  const how = (status & 0x7f) === 0 ? `exit status ${(status >> 8) & 0xff}` : `signal ${status & 0x7f}`;
+  return new RuntimeError(`container init ended before it could exec the container's process (${how}; see ${logFile})`);
 }
 
 /** Without ptrace: wait until init no longer runs liblxc's code (its exe changed). */

@@ -151,6 +151,20 @@ describe("lifecycle", () => {
     expectGone(id);
   });
 
+  test("a program that exists but can't be exec'd (its ELF interpreter is missing): start fails saying so, runc's way, and delete leaves nothing", () => {
+    const id = newId();
+    // The host's dynamically linked `true` in a static busybox rootfs: no /lib64/ld-linux*.
+    const spec = busyboxSpec({ args: ["/hosttrue"], cgroupsPath: `/crio-lxc-test/${id}` });
+    (spec.mounts as unknown[]).push({ destination: "/hosttrue", type: "bind", source: "/usr/bin/true", options: ["bind", "ro"] });
+    expect(sb.run(["create", "--bundle", sb.bundle(spec), id]).code).toBe(0);
+    const r = sb.run(["start", id]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toStartWith('unable to start container process: exec: "/hosttrue": no such file or directory (see ');
+    expect(sb.state(id).status).toBe("stopped");
+    expect(sb.run(["delete", id]).code).toBe(0);
+    expectGone(id);
+  });
+
   test("a create liblxc refuses fails with liblxc's reason, in one JSON object for --log, and leaves nothing", () => {
     const id = newId();
     const spec = busyboxSpec({ args: ["true"], cgroupsPath: `/crio-lxc-test/${id}` });

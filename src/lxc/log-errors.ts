@@ -1,0 +1,45 @@
+// liblxc writes its own `lxc …` lines into the runtime's log file. When liblxc
+// fails (a create, an init that can't exec), its ERROR lines since the call
+// began are the only account of why: they go into the runtime's error.
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+
+/** The log's size now: where this call's lines will start. */
+export function logSize(file: string): number {
+  try {
+    const fd = openSync(file, "r");
+    try { return fstatSync(fd).size; } finally { closeSync(fd); }
+  } catch {
+    return 0;
+  }
+}
+
+/** The messages of liblxc's ERROR (and worse) lines written since `offset`, without their source location. */
+export function lxcErrorsSince(file: string, offset: number): string[] {
+  try {
+    const fd = openSync(file, "r");
+    try {
+      const buf = Buffer.alloc(Math.min(64 * 1024, Math.max(0, fstatSync(fd).size - offset)));
+      readSync(fd, buf, 0, buf.length, offset);
+      return buf.toString().split("\n")
+        .filter((line) => line.startsWith("lxc ") && / (ERROR|CRIT|ALERT|FATAL) /.test(line))
+        .map((line) => line.replace(/^.* - [^ ]+:\d+ - /, ""));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * liblxc's account of an init whose execve failed ("No such file or directory
+ * - Failed to exec "/x""), worded as runc words it, so that engines map it the
+ * same way (podman: "no such file or directory" → 127, "permission denied" → 126).
+ */
+export function initExecFailure(messages: readonly string[]): string | undefined {
+  for (const message of messages) {
+    const m = /^(.+) - Failed to exec "(.*)"$/.exec(message);
+    if (m) return `exec: ${JSON.stringify(m[2])}: ${m[1]!.toLowerCase()}`;
+  }
+  return undefined;
+}
