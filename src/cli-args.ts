@@ -31,7 +31,6 @@ export function splitAtSubcommand(argv: string[]): [string[], string | undefined
   return [argv, undefined, []];
 }
 
-
 export type GlobalFlags = Record<string, string | boolean>;
 
 /**

@@ -274,5 +274,3 @@ function monitorFailure(monitorPid: number, stateDir: string, logFile: string, l
   const why = setupError ? `: ${setupError}` : lxcErrors.length ? `: ${lxcErrors.join("; ")}` : "";
   return new RuntimeError(`liblxc failed to set up the container${why} (see ${logFile})`);
 }
-
-
