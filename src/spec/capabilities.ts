@@ -10,21 +10,19 @@
 // (the ambient set would be cleared by liblxc's setuid, unless the monitor
 // sets SECBIT_NO_SETUID_FIXUP). runc and crun end up in the same state: they
 // set effective/permitted before their exec, and the kernel recomputes them.
+import { CAPABILITY_NUMBERS } from "../exec/capabilities";
 import { refuse } from "./errors";
 import type { Translation } from "./output";
 import type { Process } from "./schema-process";
 import { isUnset } from "./unsupported";
 import type { FeatureSwitches } from "./security";
 
-/** Capability names liblxc 5.0 knows (caps_opt in conf.c), in the kernel's numbering: CAP_CHOWN is 0. */
-const CAPABILITIES = [
-  "chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid", "setuid", "setpcap",
-  "linux_immutable", "net_bind_service", "net_broadcast", "net_admin", "net_raw", "ipc_lock", "ipc_owner",
-  "sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct", "sys_admin", "sys_boot", "sys_nice",
-  "sys_resource", "sys_time", "sys_tty_config", "mknod", "lease", "audit_write", "audit_control", "setfcap",
-  "mac_override", "mac_admin", "syslog", "wake_alarm", "block_suspend", "audit_read", "perfmon", "bpf",
-  "checkpoint_restore",
-];
+/**
+ * Capability names as lxc.cap.keep takes them (liblxc 5.0's caps_opt in
+ * conf.c knows each of linux/capability.h's up to CAP_CHECKPOINT_RESTORE), in
+ * the kernel's numbering: CAP_CHOWN is 0.
+ */
+const CAPABILITIES = Object.keys(CAPABILITY_NUMBERS).map((name) => name.slice("CAP_".length).toLowerCase());
 
 /** Every capability name process.capabilities accepts (CAP_CHOWN…), in the kernel's order. */
 export const capabilityNames = () => CAPABILITIES.map((name) => `CAP_${name.toUpperCase()}`);

@@ -1,9 +1,9 @@
 // run, list and spec through dist/crio-lxc, in a pure cgroup2 view
 // (scripts/cgroup2-lane), as root.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { closeSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConsoleSocket, readTerminal } from "../support/console";
+import { readTerminal, withConsole } from "../support/console";
 import { waitStopped } from "../support/leftovers";
 import { BIN, ROOTFS, Sandbox, becomeSubreaper, busyboxSpec, cgroupExists, requireBuilt, waitExit } from "../support/runtime";
 
@@ -172,19 +172,11 @@ describe("spec", () => {
     spec.process.args = ["sh", "-c", "echo spec-ok"];
     spec.linux.cgroupsPath = `/crio-lxc-test/${id}`;
     writeFileSync(join(bundle, "config.json"), JSON.stringify(spec));
-    const socket = new ConsoleSocket(sb.dir);
-    const pidFile = join(sb.dir, `${id}.pid`);
-    try {
-      const created = sb.run(["create", "--bundle", bundle, "--console-socket", socket.path, "--pid-file", pidFile, id]);
-      expect([created.code, created.stderr]).toEqual([0, ""]);
-      const { fd } = socket.receive();
-      expect(sb.run(["start", id]).code).toBe(0);
+    await withConsole(sb, bundle, id, async ({ fd, pid, start }) => {
+      start();
       expect(readTerminal(fd, /spec-ok\r\n/)).toContain("spec-ok");
-      expect(await waitExit(Number(readFileSync(pidFile, "utf8")))).toBe(0);
-      closeSync(fd);
-    } finally {
-      socket.close();
-    }
+      expect(await waitExit(pid)).toBe(0);
+    });
     expect(sb.run(["delete", id]).code).toBe(0);
     expectGone(id);
   });

@@ -2,9 +2,9 @@
 // console socket during create, and the container's process has the slave as
 // its stdio and controlling terminal once started.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, closeSync, existsSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConsoleSocket, readTerminal, writeTerminal } from "../support/console";
+import { readTerminal, withConsole, writeTerminal } from "../support/console";
 import { Sandbox, becomeSubreaper, busyboxSpec, cgroupExists, requireBuilt, waitExit } from "../support/runtime";
 
 let sb: Sandbox;
@@ -38,24 +38,13 @@ describe("terminal", () => {
     const id = newId();
     const script = "tty; stty size; exec 3</dev/tty && echo ctty=yes; read line; echo got:$line";
     const bundle = terminalBundle(id, ["sh", "-c", script], { terminal: true, consoleSize: { height: 30, width: 100 } });
-    const socket = new ConsoleSocket(sb.dir);
-    const pidFile = join(sb.dir, `${id}.pid`);
-    try {
-      const created = sb.run(["create", "--bundle", bundle, "--console-socket", socket.path, "--pid-file", pidFile, id]);
-      expect(created.stderr).toBe("");
-      expect(created.code).toBe(0);
-      const { fd } = socket.receive();
-      const pid = Number(readFileSync(pidFile, "utf8"));
+    await withConsole(sb, bundle, id, async ({ fd, pid, start }) => {
       expect(controllingTty(pid)).toBe(0);
-      expect(sb.run(["start", id]).code).toBe(0);
+      start();
       writeTerminal(fd, "hello\n");
-      const text = readTerminal(fd, /got:hello\r\n/);
-      expect(text).toMatch(/^\/dev\/pts\/\d+\r\n30 100\r\nctty=yes\r\nhello\r\ngot:hello\r\n$/);
+      expect(readTerminal(fd, /got:hello\r\n/)).toMatch(/^\/dev\/pts\/\d+\r\n30 100\r\nctty=yes\r\nhello\r\ngot:hello\r\n$/);
       expect(await waitExit(pid)).toBe(0);
-      closeSync(fd);
-    } finally {
-      socket.close();
-    }
+    });
     expect(sb.run(["delete", id]).code).toBe(0);
     expectGone(id);
   });
@@ -63,21 +52,13 @@ describe("terminal", () => {
   test("a signal typed on the terminal reaches the foreground process", async () => {
     const id = newId();
     const bundle = terminalBundle(id, ["sh", "-c", "trap 'echo interrupted; exit 7' INT; echo ready; while :; do sleep 1; done"]);
-    const socket = new ConsoleSocket(sb.dir);
-    const pidFile = join(sb.dir, `${id}.pid`);
-    try {
-      expect(sb.run(["create", "--bundle", bundle, "--console-socket", socket.path, "--pid-file", pidFile, id]).code).toBe(0);
-      const { fd } = socket.receive();
-      const pid = Number(readFileSync(pidFile, "utf8"));
-      expect(sb.run(["start", id]).code).toBe(0);
+    await withConsole(sb, bundle, id, async ({ fd, pid, start }) => {
+      start();
       expect(readTerminal(fd, /ready\r\n/)).toContain("ready");
       writeTerminal(fd, "\x03");
       expect(readTerminal(fd, /interrupted/)).toContain("interrupted");
       expect(await waitExit(pid)).toBe(7);
-      closeSync(fd);
-    } finally {
-      socket.close();
-    }
+    });
     expect(sb.run(["delete", id]).code).toBe(0);
   });
 
@@ -86,18 +67,11 @@ describe("terminal", () => {
     const mappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
     const namespaces = ["pid", "mount", "ipc", "uts", "network", "user"].map((type) => ({ type }));
     const bundle = terminalBundle(id, ["sh", "-c", "tty; id -u; exec 3</dev/tty && echo ctty=yes"], { terminal: true }, { namespaces, uidMappings: mappings, gidMappings: mappings });
-    const socket = new ConsoleSocket(sb.dir);
-    const pidFile = join(sb.dir, `${id}.pid`);
-    try {
-      expect(sb.run(["create", "--bundle", bundle, "--console-socket", socket.path, "--pid-file", pidFile, id]).stderr).toBe("");
-      const { fd } = socket.receive();
-      expect(sb.run(["start", id]).code).toBe(0);
+    await withConsole(sb, bundle, id, async ({ fd, pid, start }) => {
+      start();
       expect(readTerminal(fd, /ctty=yes\r\n/)).toMatch(/^\/dev\/pts\/\d+\r\n0\r\nctty=yes\r\n$/);
-      expect(await waitExit(Number(readFileSync(pidFile, "utf8")))).toBe(0);
-      closeSync(fd);
-    } finally {
-      socket.close();
-    }
+      expect(await waitExit(pid)).toBe(0);
+    });
     expect(sb.run(["delete", id]).code).toBe(0);
     expectGone(id);
   });

@@ -1,9 +1,11 @@
 // A console-socket receiver, as conmon runs one: a unix socket the runtime
 // connects to during create to send the pty master (SCM_RIGHTS).
-import { closeSync, readSync, rmSync, writeSync } from "node:fs";
+import { expect } from "bun:test";
+import { closeSync, readFileSync, readSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { acceptUnix, listenUnix, recvFd } from "../../src/native/unix-socket";
 import { pollReadable } from "../../src/sys";
+import type { Sandbox } from "./runtime";
 
 let sockets = 0;
 
@@ -50,4 +52,31 @@ export function readTerminal(fd: number, done: RegExp, timeoutMs = 5000): string
 
 export function writeTerminal(fd: number, text: string): void {
   writeSync(fd, text);
+}
+
+export interface ConsoleRun {
+  /** The pty master create sent. */
+  fd: number;
+  /** The container's init (the pid-file). */
+  pid: number;
+  /** crio-lxc start, which must succeed. */
+  start: () => void;
+}
+
+/** create with a console socket of its own, as conmon does, then `use` it; socket and master closed after. */
+export async function withConsole(sb: Sandbox, bundle: string, id: string, use: (run: ConsoleRun) => Promise<void>): Promise<void> {
+  const socket = new ConsoleSocket(sb.dir);
+  const pidFile = join(sb.dir, `${id}.pid`);
+  try {
+    const created = sb.run(["create", "--bundle", bundle, "--console-socket", socket.path, "--pid-file", pidFile, id]);
+    expect([created.code, created.stderr]).toEqual([0, ""]);
+    const { fd } = socket.receive();
+    try {
+      await use({ fd, pid: Number(readFileSync(pidFile, "utf8")), start: () => expect(sb.run(["start", id]).code).toBe(0) });
+    } finally {
+      closeSync(fd);
+    }
+  } finally {
+    socket.close();
+  }
 }
