@@ -1,14 +1,12 @@
 import { defineCommand } from "citty";
 import type { RuntimeContext } from "../runtime/context";
 import { runContainer } from "../runtime/run";
+import { createArgs } from "./create";
 
 export default defineCommand({
   meta: { name: "run", description: "create and start a container; in the foreground wait for it, exit with its status and delete it" },
   args: {
-    id: { type: "positional", description: "container id", required: true },
-    bundle: { type: "string", alias: "b", description: "path to the bundle directory (default: current directory)" },
-    "pid-file": { type: "string", description: "file to write the container init's pid to" },
-    "console-socket": { type: "string", description: "unix socket to receive the pty master of a terminal container" },
+    ...createArgs,
     detach: { type: "boolean", alias: "d", description: "return once the container started; the caller reaps and deletes it" },
     keep: { type: "boolean", description: "do not delete the container after it exits (foreground only)" },
   },
