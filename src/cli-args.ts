@@ -33,29 +33,55 @@ export function splitAtSubcommand(argv: string[]): [string[], string | undefined
 
 export type GlobalFlags = Record<string, string | boolean>;
 
+/** What parseSimpleArgs gives: flags by name, positionals by name and in `_`, as citty's args. */
+export type SimpleArgs = Record<string, string | boolean> & { _: string[] };
+
 /**
- * The global flags of the common shapes (`--name value`, `--name=value`, bare
- * `--flag`, each once) without citty, whose first parse costs a cold process
- * over a millisecond; undefined for anything else, which citty then parses and
- * reports (cli.ts). `log-format` gets its default as citty gives it.
+ * Arguments of the common shapes (`--name value`, `--name=value`, bare
+ * `--flag`, each once; positionals in order) without citty, whose first parse
+ * costs a cold process over a millisecond (it loads node:util); undefined for
+ * anything else (short or negated flags, `--`, a flag twice, a value that
+ * looks like a flag, a missing or extra positional), which citty then parses
+ * and reports (cli.ts). Defaults are applied as citty applies them.
  */
-export function parseGlobalFlags(argv: string[]): GlobalFlags | undefined {
-  const globals: GlobalFlags = {};
+export function parseSimpleArgs(argv: readonly string[], def: ArgsDef): SimpleArgs | undefined {
+  const args: Record<string, string | boolean> = {};
+  const positionals = Object.entries(def).filter(([, d]) => d.type === "positional");
+  const given: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    if (!argv[i]!.startsWith("--")) return undefined;
-    const eq = argv[i]!.indexOf("=");
-    const name = argv[i]!.slice(2, eq < 0 ? undefined : eq);
-    const def = (globalArgs as ArgsDef)[name];
-    if (!def || name in globals) return undefined;
-    if (def.type === "boolean") {
-      if (eq >= 0) return undefined;
-      globals[name] = true;
+    const arg = argv[i]!;
+    if (!arg.startsWith("-")) {
+      const slot = positionals[given.length];
+      if (!slot) return undefined;
+      args[slot[0]] = arg;
+      given.push(arg);
       continue;
     }
-    const value = eq < 0 ? argv[++i] : argv[i]!.slice(eq + 1);
+    if (!arg.startsWith("--") || arg === "--") return undefined;
+    const eq = arg.indexOf("=");
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    const flag = def[name];
+    if (!flag || flag.type === "positional" || name in args) return undefined;
+    if (flag.type === "boolean") {
+      if (eq >= 0) return undefined;
+      args[name] = true;
+      continue;
+    }
+    const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
     if (value === undefined || value.startsWith("-")) return undefined;
-    globals[name] = value;
+    args[name] = value;
   }
-  globals["log-format"] ??= globalArgs["log-format"].default;
-  return globals;
+  for (const [name, d] of Object.entries(def)) {
+    if (d.type === "positional" ? d.required !== false && !(name in args) : false) return undefined;
+    if (d.type !== "positional" && !(name in args) && d.default !== undefined) args[name] = d.default as string | boolean;
+  }
+  return Object.assign(args, { _: given });
+}
+
+/** The global flags parseSimpleArgs takes; undefined for anything else. */
+export function parseGlobalFlags(argv: string[]): GlobalFlags | undefined {
+  const args = parseSimpleArgs(argv, globalArgs as ArgsDef);
+  if (!args) return undefined;
+  const { _: positionals, ...globals } = args;
+  return positionals.length ? undefined : globals;
 }

@@ -4,7 +4,7 @@
 // errors reported the way conmon/podman read them.
 import { type ArgsDef, type CommandDef, parseArgs, renderUsage, runCommand } from "citty";
 import { createLogger, reportClientError, type Logger } from "./log";
-import { globalArgs, parseGlobalFlags, splitAtSubcommand } from "./cli-args";
+import { globalArgs, parseGlobalFlags, parseSimpleArgs, splitAtSubcommand } from "./cli-args";
 import { loadSettings, settingDefinitions, settingFlagsFromArgs } from "./settings";
 import { StateStore } from "./state";
 import type { RuntimeContext } from "./runtime/context";
@@ -110,7 +110,13 @@ export async function main(argv: string[]): Promise<number> {
     const standalone = (command as { standalone?: boolean }).standalone === true;
     const ctx = standalone ? undefined : runtimeContext(globals, name);
     log = ctx?.log;
-    const { result } = await runCommand(command, { rawArgs: commandArgv, data: ctx ?? { globals } });
+    const data = ctx ?? { globals };
+    // Without citty's parse where it isn't needed (see parseSimpleArgs): exec reads its whole argv itself.
+    const parsesOwnArgv = (command as { parsesOwnArgv?: boolean }).parsesOwnArgv === true;
+    const args = parsesOwnArgv ? { _: [] } : ownEnd === subArgv.length ? parseSimpleArgs(commandArgv, (command.args ?? {}) as ArgsDef) : undefined;
+    const result = args && command.run
+      ? await command.run({ rawArgs: commandArgv, args: args as never, data, cmd: command })
+      : (await runCommand(command, { rawArgs: commandArgv, data })).result;
     return typeof result === "number" ? result : 0;
   } catch (err) {
     const message = (err as Error).message ?? String(err);

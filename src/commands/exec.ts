@@ -30,5 +30,5 @@ const command = defineCommand({
   },
 });
 
-/** Where exec's own flags end: the rest is the command's (see src/cli.ts). */
-export default Object.assign(command, { flagsEnd: execFlagsEnd });
+/** Where exec's own flags end: the rest is the command's; and run reads the whole argv itself (see src/cli.ts). */
+export default Object.assign(command, { flagsEnd: execFlagsEnd, parsesOwnArgv: true });

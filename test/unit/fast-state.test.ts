@@ -2,7 +2,8 @@
 // goes through citty (cli.ts), which parses and reports it.
 import { describe, expect, test } from "bun:test";
 import { parseArgs } from "citty";
-import { globalArgs, parseGlobalFlags } from "../../src/cli-args";
+import { type ArgsDef } from "citty";
+import { globalArgs, parseGlobalFlags, parseSimpleArgs } from "../../src/cli-args";
 import { parseStateCall } from "../../src/fast-state";
 
 describe("the state fast path", () => {
@@ -39,6 +40,33 @@ describe("global flags without citty", () => {
   test("leave the rest to citty: short, negated, repeated, unknown flags, a missing value", () => {
     for (const argv of [["-d"], ["--no-seccomp"], ["--root", "/a", "--root", "/b"], ["--bogus"], ["--root"], ["--root", "-x"], ["--debug=true"], ["--seccomp=false"]]) {
       expect([argv, parseGlobalFlags(argv)]).toEqual([argv, undefined]);
+    }
+  });
+});
+
+describe("subcommand arguments without citty", () => {
+  const names = ["create", "start", "state", "kill", "delete", "pause", "resume", "update", "events", "ps", "run", "list", "spec", "features", "check", "env-template"];
+
+  test("every command: each flag and positional, and the bare minimum, give what citty gives", async () => {
+    for (const name of names) {
+      const def = ((await import(`../../src/commands/${name}`)).default.args ?? {}) as ArgsDef;
+      const entries = Object.entries(def);
+      const positionals = entries.filter(([, d]) => d.type === "positional").map(([n], i) => [n, `p${i}`] as const);
+      const required = positionals.filter(([n]) => (def[n] as { required?: boolean }).required !== false).map(([, v]) => v);
+      const flags = entries.flatMap(([n, d]) => d.type === "boolean" ? [`--${n}`] : d.type === "string" ? [`--${n}`, `v-${n}`] : []);
+      for (const argv of [required, [...positionals.map(([, v]) => v), ...flags], [...flags, ...positionals.map(([, v]) => v)]]) {
+        const ours = parseSimpleArgs(argv, def);
+        expect([name, argv, ours === undefined]).toEqual([name, argv, false]);
+        const cittys = parseArgs(argv, def) as Record<string, unknown>;
+        for (const key of [...Object.keys(def), "_"]) expect([name, argv, key, ours![key]] as unknown[]).toEqual([name, argv, key, cittys[key]]);
+      }
+    }
+  });
+
+  test("leave the rest to citty: short flags, --, an extra or missing positional, a flag twice", () => {
+    const def = { id: { type: "positional", required: true }, bundle: { type: "string", alias: "b" }, force: { type: "boolean" } } as ArgsDef;
+    for (const argv of [["-b", "x", "c1"], ["c1", "--", "x"], ["c1", "c2"], [], ["--force", "--force", "c1"], ["--bundle", "--force", "c1"]]) {
+      expect([argv, parseSimpleArgs(argv, def)]).toEqual([argv, undefined]);
     }
   });
 });
