@@ -52,7 +52,8 @@ describe("a hook that hangs for good", () => {
     expect(r.stderr).toContain("startContainer[0] hook /bin/sh killed after the deadline of the operation");
     expect(await waitExit(init)).toBe(137);
     expect(sb.state(id).status).toBe("stopped");
-    expect(sb.run(["delete", id]).code).toBe(0);
+    const deleted = sb.run(["delete", id]);
+    expect([deleted.code, deleted.stderr]).toEqual([0, ""]);
     expect(await settledLeftovers(sb, id)).toEqual(NOTHING_LEFT);
   });
 
