@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConsoleSocket, converse } from "../support/console-socket";
-import { BIN, Sandbox, becomeSubreaper, busyboxSpec, requireBuilt, waitExit } from "../support/runtime";
+import { BIN, Sandbox, becomeSubreaper, busyboxSpec, requireBuilt, waitExit, waitFor } from "../support/runtime";
 
 let sb: Sandbox;
 let running: { id: string; pid: number };
@@ -310,8 +310,7 @@ describe("exec: exit codes and waiting", () => {
   test("in the foreground, signals to the runtime are forwarded to the process", async () => {
     const proc = Bun.spawn([BIN, "--root", sb.root, "exec", running.id, "sh", "-c", "touch /tmp/fg-ready; exec sleep 30"], { env: sb.env(), stdio: ["ignore", "ignore", "ignore"] });
     const ready = `/proc/${running.pid}/root/tmp/fg-ready`;
-    for (const deadline = Date.now() + 10_000; !existsSync(ready) && Date.now() < deadline;) await Bun.sleep(10);
-    expect(existsSync(ready)).toBe(true);
+    await waitFor(() => existsSync(ready), "the process to start");
     proc.kill("SIGTERM");
     expect(await proc.exited).toBe(143);
   });

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOTFS, Sandbox, becomeSubreaper, busyboxSpec, cgroupExists, reapOrphans, requireBuilt, waitExit } from "../support/runtime";
+import { ROOTFS, Sandbox, becomeSubreaper, busyboxSpec, cgroupExists, reapOrphans, requireBuilt, waitExit, waitFor } from "../support/runtime";
 
 let sb: Sandbox;
 let hooksDir: string;
@@ -81,14 +81,6 @@ function processGone(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
   } catch {
     return true;
-  }
-}
-
-async function waitFor(check: () => boolean, what: string, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(10);
   }
 }
 

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readTerminal, withConsole } from "../support/console";
 import { waitStopped } from "../support/leftovers";
-import { BIN, ROOTFS, Sandbox, becomeSubreaper, busyboxSpec, cgroupExists, requireBuilt, waitExit } from "../support/runtime";
+import { BIN, ROOTFS, Sandbox, becomeSubreaper, busyboxSpec, cgroupExists, requireBuilt, waitExit, waitFor } from "../support/runtime";
 
 let sb: Sandbox;
 beforeAll(() => { requireBuilt(); becomeSubreaper(); sb = new Sandbox(); });
@@ -24,14 +24,6 @@ function expectGone(id: string) {
 function runInBackground(args: string[], env: Record<string, string> = {}) {
   const proc = Bun.spawn([BIN, "--root", sb.root, "run", ...args], { env: sb.env(env), stdout: "ignore", stderr: "pipe" });
   return proc;
-}
-
-async function waitUntil(check: () => boolean, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await Bun.sleep(10);
-  }
 }
 
 async function waitForStatus(id: string, status: string, timeoutMs = 10_000) {
@@ -69,7 +61,7 @@ describe("run in the foreground", () => {
     await waitForStatus(id, "running");
     // pid 1 ignores a SIGTERM it has no handler for: wait until the trap is set.
     const init = (sb.state(id) as { pid: number }).pid;
-    await waitUntil(() => existsSync(`/proc/${init}/root/tmp/trapped`), "the trap is set");
+    await waitFor(() => existsSync(`/proc/${init}/root/tmp/trapped`), "the trap to be set");
     proc.kill("SIGTERM");
     expect(await proc.exited).toBe(7);
     expectGone(id);

@@ -31,6 +31,15 @@ export async function waitExit(pid: number, timeoutMs = 10_000): Promise<number>
   }
 }
 
+/** Polls `check` every 10 ms until it holds; throws naming `what` after `timeoutMs`. */
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(10);
+  }
+}
+
 /** Reaps whatever orphans reached us (monitors, hooks) so they don't pile up as zombies. */
 export function reapOrphans(): void {
   try {
