@@ -194,6 +194,9 @@ function translateMount(mount: Mount, i: number, ctx: MountContext, mounted: Mou
 
 /** Returns every mount in order (lxc.autodev's /dev first), for resolving the paths that come after them. */
 export function translateMounts(spec: Spec, ctx: MountContext, out: Translation): MountedPath[] {
+  // liblxc makes /dev itself for lxc.autodev, which fails on a read-only
+  // rootfs (CRI-O's pause image has nothing but /pause): make it beforehand.
+  if (ctx.resolvePath("/dev", []).kind === "missing") out.mountPoint({ target: AUTODEV.target, kind: "directory", at: ["root", "path"] });
   const mounted: MountedPath[] = [AUTODEV];
   (spec.mounts ?? []).forEach((mount, i) => translateMount(mount, i, ctx, mounted, out));
   return mounted;

@@ -5,6 +5,7 @@
 //   allowlist errno 38             <- policy line with the default action
 //   mkdir errno 1                  <- one line per syscall name: name action [filters]
 //   kill errno 13 [0,1,SCMP_CMP_EQ] [1,10,SCMP_CMP_EQ]   <- filters are AND-ed
+//   kill errno 13 [0,2,SCMP_CMP_EQ]                       <- lines are OR-ed
 import { refuse, type JsonPathSegment } from "./errors";
 import type { Translation } from "./output";
 import { SECCOMP_ACTIONS, SECCOMP_OPERATORS, type Linux } from "./schema-linux";
@@ -123,16 +124,15 @@ function argFilter(arg: ArgFilter, argAt: JsonPathSegment[]): string {
   return `[${arg.index},${value},${arg.op}]`;
 }
 
-function argFilters(args: readonly ArgFilter[], rule: number): string[] {
-  const seen = new Set<number>();
-  return args.map((arg, i) => {
-    const argAt = at("syscalls", rule, "args", i);
-    // libseccomp refuses (EINVAL) a rule comparing one argument twice; runc then
-    // splits the comparisons into rules of their own, which ORs them instead.
-    if (seen.has(arg.index)) refuse([...argAt, "index"], `compares argument ${arg.index} a second time; libseccomp allows one comparison per argument in a rule`);
-    seen.add(arg.index);
-    return argFilter(arg, argAt);
-  });
+/**
+ * The filter sets of a rule, each becoming a line (lines of one syscall are
+ * OR-ed). libseccomp refuses (EINVAL) a rule comparing one argument twice, so
+ * then, as runc and crun do, every comparison becomes a rule of its own.
+ */
+function argFilterSets(args: readonly ArgFilter[], rule: number): string[][] {
+  const filters = args.map((arg, i) => argFilter(arg, at("syscalls", rule, "args", i)));
+  const indexes = new Set(args.map((arg) => arg.index));
+  return indexes.size === args.length ? [filters] : filters.map((filter) => [filter]);
 }
 
 /** Names liblxc would misread: it splits lines at spaces and gives `#`, `[` and reject_force_umount meanings of their own. */
@@ -147,12 +147,12 @@ function checkSyscallName(name: string, nameAt: JsonPathSegment[]): void {
  */
 function ruleLines(rule: SyscallRule, index: number, defaultAction: string): string[] {
   const action = lxcAction(rule.action, rule.errnoRet, at("syscalls", index, "action"), at("syscalls", index, "errnoRet"));
-  const filters = argFilters(rule.args ?? [], index);
+  const filterSets = argFilterSets(rule.args ?? [], index);
   rule.names.forEach((name, i) => checkSyscallName(name, at("syscalls", index, "names", i)));
   // libseccomp refuses (EACCES) a rule with the default action, and liblxc then
   // fails the whole profile; such a rule changes nothing, so leave it out (as runc does).
   if (action === defaultAction) return [];
-  return rule.names.map((name) => [name, action, ...filters].join(" "));
+  return rule.names.flatMap((name) => filterSets.map((filters) => [name, action, ...filters].join(" ")));
 }
 
 /** The liblxc profile text for `seccomp`, on a host of `hostArch` (process.arch). */

@@ -23,7 +23,6 @@ function owningNamespace(key: string): NamespaceType | undefined {
 
 function utsSysctlLine(spec: Spec, plan: NamespacePlan, name: UtsName, value: string, at: JsonPathSegment[]): string {
   if (spec[name]) refuse(at, `conflicts with ${name}`);
-  if (plan.joined.has("uts")) refuse(at, "not supported with a joined uts namespace: crio-lxc does not rename a joined namespace");
   return setUtsNameLine(name, value, plan, at);
 }
 

@@ -27,18 +27,6 @@ export function setUtsNameLine(name: UtsName, value: string, plan: NamespacePlan
   return orFail(`${name} -- ${shellQuote(value)}`, `${failed} with the host's ${name} command`);
 }
 
-/**
- * A hook line that fails create when the joined UTS namespace has another
- * name: the namespace keeps its names (they are the pod's), and setting them
- * would rename every container in it.
- */
-function requireSameName(name: UtsName, value: string): string {
-  return orFail(
-    `read -r name </proc/sys/kernel/${name} && [ "$name" = ${shellQuote(value)} ]`,
-    `${name}: "${value}" differs from the ${name} of the joined uts namespace; crio-lxc does not rename a joined namespace`,
-  );
-}
-
 export function translateUts(spec: Spec, id: string, plan: NamespacePlan, out: Translation): void {
   const joined = plan.joined.has("uts");
   if (!plan.created.includes("uts") && !joined) {
@@ -50,12 +38,13 @@ export function translateUts(spec: Spec, id: string, plan: NamespacePlan, out: T
   for (const name of ["hostname", "domainname"] as const) {
     if (spec[name] && new TextEncoder().encode(spec[name]).length > MAX_UTS_NAME) refuse([name], `longer than ${MAX_UTS_NAME} bytes`);
   }
+  // A joined namespace (a pod's, which CRI-O's pinns made and never named)
+  // is renamed as runc does: the names are set in it, for every process there.
   if (joined) {
-    if (spec.hostname) out.hookLine("mount", requireSameName("hostname", spec.hostname));
-    if (spec.domainname) out.hookLine("mount", requireSameName("domainname", spec.domainname));
-    return;
+    if (spec.hostname) out.hookLine("mount", setUtsNameLine("hostname", spec.hostname, plan, ["hostname"]));
+  } else {
+    out.add("lxc.uts.name", spec.hostname || id.slice(0, MAX_UTS_NAME));
   }
-  out.add("lxc.uts.name", spec.hostname || id.slice(0, MAX_UTS_NAME));
   // liblxc has no domainname setting.
   if (spec.domainname) out.hookLine("mount", setUtsNameLine("domainname", spec.domainname, plan, ["domainname"]));
 }

@@ -182,6 +182,17 @@ describe("root.readonly", () => {
     expect(existsSync(join(rootfs, "new/point"))).toBe(true);
   });
 
+  test("an image without /dev (CRI-O's pause image): /dev is made before liblxc, which can't on a read-only root", async () => {
+    const rootfs = box.rootfsCopy();
+    sh(`rm -rf ${rootfs}/dev`);
+    const mounts = [PROC, { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] }];
+    const { code, out } = await box.run("ls /dev; touch /x 2>&1", { root: { path: rootfs, readonly: true }, mounts });
+    expect(code).toBe(1);
+    expect(out).toMatch(/^null$/m);
+    expect(out).toContain("touch: /x: Read-only file system");
+    expect(existsSync(join(rootfs, "dev"))).toBe(true);
+  });
+
   test("a missing mount point on a rootfs the host can't write fails create naming the mount", () => {
     const rootfs = box.rootfsCopy();
     sh(`mount --bind ${rootfs} ${rootfs} && mount -o remount,bind,ro ${rootfs}`);

@@ -106,13 +106,17 @@ describe("joining namespaces by /proc/<pid>/ns path, as CRI-O does for a pod", (
     expect(text.split("\n")[0]).toBe("pod-a");
   });
 
-  test("a joined uts namespace keeps its name: the same hostname is accepted, another fails create", async () => {
+  test("a joined uts namespace is renamed to the spec's hostname, as runc does (CRI-O's pinns never names a pod's)", async () => {
     const namespaces = joinAll(pod.pid, ["uts", "uts"]);
+    const podHostname = () => Bun.spawnSync(["nsenter", `--uts=/proc/${pod.pid}/ns/uts`, "hostname"]).stdout.toString();
     expect(await output(newId(), spec(["hostname"], { namespaces }, { hostname: "pod-a" }))).toBe("pod-a\n");
-    const err = failedCreate(newId(), spec(["true"], { namespaces }, { hostname: "other" }));
-    expect(err).toContain('hostname: "other" differs from the hostname of the joined uts namespace');
-    const podHostname = Bun.spawnSync(["nsenter", `--uts=/proc/${pod.pid}/ns/uts`, "hostname"]).stdout.toString();
-    expect(podHostname).toBe("pod-a\n");
+    try {
+      expect(await output(newId(), spec(["hostname"], { namespaces }, { hostname: "renamed" }))).toBe("renamed\n");
+      expect(podHostname()).toBe("renamed\n");
+    } finally {
+      Bun.spawnSync(["nsenter", `--uts=/proc/${pod.pid}/ns/uts`, "hostname", "pod-a"]);
+    }
+    expect(podHostname()).toBe("pod-a\n");
   });
 
   test("a path to a namespace of another type is refused, naming the field", () => {

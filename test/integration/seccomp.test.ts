@@ -14,6 +14,8 @@ let seq = 0;
 const newId = () => `sc-${process.pid}-${++seq}`;
 
 const PODMAN_DEFAULT = JSON.parse(readFileSync(join(import.meta.dir, "../golden/seccomp/podman-default.json"), "utf8"));
+/** As CRI-O 1.32 writes it for RuntimeDefault (and every infra container). */
+const CRIO_DEFAULT = JSON.parse(readFileSync(join(import.meta.dir, "../golden/seccomp/crio-default.json"), "utf8"));
 
 interface RunOptions {
   env?: Record<string, string>;
@@ -106,6 +108,20 @@ describe("seccomp inside the container", () => {
     expect(out).toContain("sleep=138");
   });
 
+  test("one argument compared twice: each comparison is a rule of its own, OR-ed (as runc; CRI-O's default clone rule)", async () => {
+    // Denied: kill(…, SIGUSR1) and kill(…, SIGUSR2). kill(1, 0) goes through.
+    const { out } = await runIn(
+      denylist({
+        names: ["kill"], action: "SCMP_ACT_ERRNO", errnoRet: 13,
+        args: [{ index: 1, value: 10, op: "SCMP_CMP_EQ" }, { index: 1, value: 12, op: "SCMP_CMP_EQ" }],
+      }),
+      "kill -USR1 1 || echo usr1-denied; kill -USR2 1 || echo usr2-denied; kill -0 1 && echo signal0-ok",
+    );
+    expect(out).toContain("usr1-denied");
+    expect(out).toContain("usr2-denied");
+    expect(out).toContain("signal0-ok");
+  });
+
   test("SCMP_CMP_MASKED_EQ: value is the mask, valueTwo the datum", async () => {
     // Deny openat(2) with O_CREAT (0o100) but without O_EXCL (0o200) in its flags: mask 0o300, datum 0o100.
     const { out } = await runIn(
@@ -152,6 +168,14 @@ describe("seccomp inside the container", () => {
     expect(out).toMatch(/^Seccomp:\s+2$/m);
     expect(out).toContain("Function not implemented");
     expect(out).toContain("randomize-denied");
+    expect(exit).toBe(0);
+  });
+
+  test("CRI-O's default profile loads (its clone rule compares argument 0 seven times) and a shell forks under it", async () => {
+    const { exit, out } = await runIn(CRIO_DEFAULT, "grep '^Seccomp:' /proc/self/status; echo $(echo forked) | cat; sleep 0 & wait; echo ok");
+    expect(out).toMatch(/^Seccomp:\s+2$/m);
+    expect(out).toContain("forked");
+    expect(out).toMatch(/^ok$/m);
     expect(exit).toBe(0);
   });
 

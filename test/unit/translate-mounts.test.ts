@@ -94,8 +94,9 @@ describe("masked and read-only paths", () => {
   });
 });
 
-/** A fake rootfs: `links` maps a container path to where it really leads, `kinds` says what exists. */
-function fakeRootfs(kinds: Record<string, ResolvedPath["kind"]>, links: Record<string, string> = {}) {
+/** A fake rootfs: `links` maps a container path to where it really leads, `kinds` says what exists (/dev unless told). */
+function fakeRootfs(known: Record<string, ResolvedPath["kind"]>, links: Record<string, string> = {}) {
+  const kinds: Record<string, ResolvedPath["kind"]> = { "/dev": "directory", ...known };
   const seen: { path: string; mounted: string[] }[] = [];
   const resolvePath = (path: string, mounted: readonly MountedPath[]): ResolvedPath => {
     seen.push({ path, mounted: mounted.map((m) => m.target) });
@@ -111,7 +112,7 @@ describe("destinations resolved in the rootfs", () => {
     const fake = fakeRootfs({ "/etc/escape/x": "directory" }, { "/etc/escape/x": "/x" });
     const spec = mounts({ destination: "/etc/escape/x", type: "tmpfs" }, { destination: "/x/y", type: "tmpfs" });
     expect(entries(spec, { resolvePath: fake.resolvePath })).toEqual(["tmpfs x tmpfs create=dir 0 0", "tmpfs x/y tmpfs create=dir 0 0"]);
-    expect(fake.seen.slice(0, 2)).toEqual([{ path: "/etc/escape/x", mounted: ["dev"] }, { path: "/x/y", mounted: ["dev", "x"] }]);
+    expect(fake.seen.slice(0, 3)).toEqual([{ path: "/dev", mounted: [] }, { path: "/etc/escape/x", mounted: ["dev"] }, { path: "/x/y", mounted: ["dev", "x"] }]);
   });
   test("missing mount points in the image are listed for the runtime to create; those below a mount are liblxc's", () => {
     const fake = fakeRootfs({ "/etc/hosts": "file" });
@@ -125,6 +126,13 @@ describe("destinations resolved in the rootfs", () => {
       { target: "data", kind: "directory", at: ["mounts", 0, "destination"] },
       { target: "etc/motd", kind: "file", at: ["mounts", 1, "destination"] },
     ]);
+  });
+  test("an image without /dev (CRI-O's pause image) gets it from the runtime: liblxc can't make it on a read-only rootfs", () => {
+    const spec = { root: { path: "rootfs", readonly: true }, ...mounts({ destination: "/dev", type: "tmpfs", source: "tmpfs" }) };
+    expect(run(spec, { resolvePath: fakeRootfs({ "/dev": "missing" }).resolvePath }).mountPoints).toEqual([
+      { target: "dev", kind: "directory", at: ["root", "path"] },
+    ]);
+    expect(run(spec, { resolvePath: fakeRootfs({}).resolvePath }).mountPoints).toEqual([]);
   });
   test("refused: resolving to the root, a file bound on a directory", () => {
     expect(refusal(mounts({ destination: "/link", type: "tmpfs" }), { resolvePath: fakeRootfs({}, { "/link": "/" }).resolvePath }))

@@ -136,13 +136,14 @@ describe("hostname and domainname", () => {
     expect(files.find((f) => f.name === "mount-hook.sh")?.content).toStartWith(`set -eu\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nexec 2>>'/run/crio-lxc/c0ffee/${SETUP_ERRORS_FILE}'\n`);
     expect(items.filter(([k]) => k === "lxc.hook.mount")).toEqual([["lxc.hook.mount", "/bin/sh '/run/crio-lxc/c0ffee/mount-hook.sh'"]]);
   });
-  test("a joined uts namespace keeps its names: create checks they are the ones asked for", () => {
+  test("a joined uts namespace gets the spec's names from the mount hook (runc sets them in a joined namespace too)", () => {
     const joined = { hostname: "pod", domainname: "example.org", linux: { namespaces: [{ type: "mount" }, { type: "uts", path: "/proc/42/ns/uts" }] } };
     expect(values(joined, "lxc.uts.name")).toEqual([]);
     const lines = mountHookLines(joined);
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toStartWith(`read -r name </proc/sys/kernel/hostname && [ "$name" = 'pod' ] || `);
-    expect(lines[1]).toContain("domainname: \"example.org\" differs from the domainname of the joined uts namespace");
+    expect(lines[0]).toStartWith(`printf '%s\\n' 'pod' >/proc/sys/kernel/hostname || `);
+    expect(lines[1]).toStartWith(`printf '%s\\n' 'example.org' >/proc/sys/kernel/domainname || `);
+    expect(mountHookLines({ ...joined, hostname: undefined, domainname: undefined })).toEqual([]);
   });
   test("refusals", () => {
     expect(refusal({ hostname: "h".repeat(65) })).toMatch(/^hostname: longer than 64 bytes/);
@@ -182,7 +183,9 @@ describe("sysctl", () => {
     const spec = { linux: { namespaces: [{ type: "mount" }, { type: "network", path: "/run/netns/pod" }], sysctl: { "net.core.somaxconn": "1024" } } };
     expect(mountHookLines(spec)).toHaveLength(1);
   });
-  test("kernel.hostname and kernel.domainname name the uts namespace", () => {
+  test("kernel.hostname and kernel.domainname name the uts namespace, a joined one too", () => {
+    const joinedUts = { linux: { namespaces: [{ type: "mount" }, { type: "uts", path: "/proc/1/ns/uts" }], sysctl: { "kernel.hostname": "x" } } };
+    expect(mountHookLines(joinedUts)[0]).toStartWith(`printf '%s\\n' 'x' >/proc/sys/kernel/hostname || `);
     expect(mountHookLines(withNs({ "kernel.domainname": "example.org" }))[0]).toStartWith(`printf '%s\\n' 'example.org' >/proc/sys/kernel/domainname || `);
     expect(mountHookLines({ linux: { ...USER_NS, sysctl: { "kernel.hostname": "h" } } })[0]).toStartWith("hostname -- 'h' || ");
   });
@@ -194,7 +197,5 @@ describe("sysctl", () => {
     expect(refusal(withNs({ "kernel.msgmax": "1" }))).toMatch(/requires a ipc namespace/);
     expect(refusal({ ...withNs({ "kernel.hostname": "x" }), hostname: "y" })).toMatch(/^linux\.sysctl\["kernel\.hostname"\]: conflicts with hostname/);
     expect(refusal({ ...withNs({ "kernel.domainname": "x" }), domainname: "y" })).toMatch(/conflicts with domainname/);
-    const joinedUts = { linux: { namespaces: [{ type: "mount" }, { type: "uts", path: "/proc/1/ns/uts" }], sysctl: { "kernel.hostname": "x" } } };
-    expect(refusal(joinedUts)).toMatch(/^linux\.sysctl\["kernel\.hostname"\]: not supported with a joined uts namespace/);
   });
 });
