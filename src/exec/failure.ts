@@ -40,6 +40,7 @@ function describe(f: HelperFailure, ctx: FailureContext): string {
     case STAGE.SETNS: return `joining the namespaces (${ctx.namespaces.join(", ")}) of the container's init ${ctx.initPid}: ${why}`;
     case STAGE.CLONE: return `creating the process inside the container: ${why}`;
     case STAGE.CONSOLE: return `setting up the terminal: ${["", "opening a pty in the container's /dev/ptmx", "sending the pty master to the console socket", "making the pty the controlling terminal"][f.value] ?? ""}: ${why}`;
+    case STAGE.SESSION: return `starting a new session (setsid): ${why}`;
     case STAGE.PERSONALITY: return `setting personality ${plan.personality}: ${why}`;
     case STAGE.KEYRING: return `joining a new session keyring: ${why}`;
     case STAGE.RLIMIT: return `setting RLIMIT_${RLIMIT_NAMES[f.value] ?? f.value}: ${why}`;

@@ -33,7 +33,7 @@ export const STAGE = {
   FORK: 1, CGROUP: 2, SETNS: 3, CLONE: 4, RLIMIT: 5, OOM_SCORE_ADJ: 6, BOUNDING: 7, KEEPCAPS: 8,
   GROUPS: 9, SETGID: 10, SETUID: 11, CHDIR: 12, CAPSET: 13, AMBIENT: 14, NO_NEW_PRIVS: 15,
   APPARMOR: 16, FDS: 17, SECCOMP: 18, EXEC: 19, EXEC_SEARCH: 20, STDIO: 21, KEYRING: 22, CONSOLE: 23, PERSONALITY: 24,
-  CWD_OUTSIDE: 25,
+  CWD_OUTSIDE: 25, SESSION: 26,
 } as const;
 
 export const MSG_PID = 1;
@@ -284,8 +284,15 @@ static void become_process(u64 *plan)
 		set_oom_score_adj(plan);
 	if (plan[S_UMASK] != (u64)-1)
 		umask((u32)plan[S_UMASK]);
+	/*
+	 * A session (and process group) of its own, as runc gives every process:
+	 * conmon's exec timeout kills the process's whole group, which would
+	 * otherwise be the runtime's and conmon's own.
+	 */
 	if ((long)plan[S_CONSOLE_SOCKET] >= 0)
 		setup_console(plan);
+	else
+		TRY(ST_SESSION, setsid());
 	if ((long)plan[S_PERSONALITY] >= 0)
 		TRY(ST_PERSONALITY, personality(plan[S_PERSONALITY]));
 	/* Only marked close-on-exec: the report pipe works until execve. Before the filter, which may deny it. */

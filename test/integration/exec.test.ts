@@ -298,6 +298,18 @@ describe("exec: exit codes and waiting", () => {
     expect(await waitExit(pid)).toBe(5);
   });
 
+  test("the process leads a session and process group of its own, as with runc (conmon's exec timeout kills the group)", async () => {
+    const pidFile = join(sb.dir, "session.pid");
+    expect(execIn(["--detach", "--pid-file", pidFile, running.id, "sleep", "30"]).code).toBe(0);
+    const pid = Number(readFileSync(pidFile, "utf8"));
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const [pgrp, session] = stat.slice(stat.lastIndexOf(")") + 2).split(" ").slice(2, 4).map(Number);
+    expect({ pgrp, session }).toEqual({ pgrp: pid, session: pid });
+    process.kill(-pid, "SIGKILL");
+    expect(await waitExit(pid)).toBe(137);
+    expect(execIn([running.id, "sh", "-c", "ps -o pid,pgid,sid,args | grep '[p]s -o' | awk '$1 == $2 && $2 == $3 { print \"own\" }'"]).stdout).toBe("own\n");
+  });
+
   test("--detach: a failed exec is an error in --log as one JSON object, and writes no pid-file", () => {
     const pidFile = join(sb.dir, "failed.pid");
     const clientLog = join(sb.dir, "exec.oci-log");
