@@ -5,6 +5,10 @@ import { dlopen, FFIType, ptr, toArrayBuffer } from "bun:ffi";
 const SYS_flock = 73;
 const SYS_pidfd_send_signal = 424;
 const SYS_pidfd_open = 434;
+const SYS_openat2 = 437;
+/** Not the same on every architecture. */
+const SYS_symlinkat = process.arch === "arm64" ? 36 : 266;
+const SYS_fchownat = process.arch === "arm64" ? 54 : 260;
 
 // bun:ffi compiles a trampoline per symbol when dlopen'ed (~0.5 ms each), so
 // libc is opened on first use: commands like `state` never pay for it.
@@ -112,6 +116,30 @@ export const PTRACE_EVENT_EXEC = 4;
 
 export function ptrace(request: number, pid: number, addr: number, data: number): void {
   check(`ptrace(${request}, ${pid})`, c.ptrace(request, pid, addr, data));
+}
+
+const O_PATH = 0o10000000;
+const O_DIRECTORY = 0o200000;
+const O_CLOEXEC = 0o2000000;
+const RESOLVE_NO_MAGICLINKS = 0x02;
+const RESOLVE_NO_SYMLINKS = 0x04;
+const RESOLVE_IN_ROOT = 0x10;
+const AT_SYMLINK_NOFOLLOW = 0x100;
+
+/**
+ * An O_PATH fd of the directory `path` beneath `rootFd`, resolved as if
+ * rootFd were / and refusing any symlink on the way (openat2(2)).
+ */
+export function openDirectoryInRoot(rootFd: number, path: string): number {
+  const how = new BigUint64Array([BigInt(O_PATH | O_DIRECTORY | O_CLOEXEC), 0n, BigInt(RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)]);
+  return check(`openat2 ${path}`, c.syscall(SYS_openat2, rootFd, ptr(Buffer.from(path + "\0")), ptr(how), how.byteLength, 0));
+}
+
+/** A symlink `name` → `target` in the directory `dirFd`, owned by uid:gid when given. */
+export function symlinkAt(target: string, dirFd: number, name: string, owner?: { uid: number; gid: number }): void {
+  const nameBuf = Buffer.from(name + "\0");
+  check(`symlink ${name}`, c.syscall(SYS_symlinkat, ptr(Buffer.from(target + "\0")), dirFd, ptr(nameBuf), 0, 0));
+  if (owner) check(`chown ${name}`, c.syscall(SYS_fchownat, dirFd, ptr(nameBuf), owner.uid, owner.gid, AT_SYMLINK_NOFOLLOW));
 }
 
 const NS_GET_NSTYPE = 0xb703;

@@ -39,12 +39,15 @@ function limitValue(limit: number | undefined): string | undefined {
   return limit < 0 ? "max" : String(limit);
 }
 
-/** cpu.shares (2…262144, default 1024) → cpu.weight (1…10000, default 100): runc's and crun's curve through both ends and the default. */
+/**
+ * cpu.shares (2…262144) → cpu.weight (1…10000), linearly as runc 1.1 (the
+ * reference, Debian 12's) and crun before 1.23 do. runc 1.4 and crun 1.23
+ * moved to a curve through the default (1024 → 100); the kubelet's e2e tests
+ * accept either.
+ */
 export function cpuWeight(shares: number): number {
-  if (shares <= 2) return 1;
-  if (shares >= 262_144) return 10_000;
-  const l = Math.log2(shares);
-  return Math.ceil(10 ** ((l * l + 125 * l) / 612 - 7 / 34));
+  const clamped = Math.min(Math.max(shares, 2), 262_144);
+  return 1 + Math.floor(((clamped - 2) * 9999) / 262_142);
 }
 
 /** blkio.weight (10…1000) → io.weight (1…10000), linearly as runc does. */

@@ -28,13 +28,28 @@ function devicePath(device: Device, mounted: readonly MountedPath[], at: JsonPat
   return target;
 }
 
+const inRootfs = (target: string) => `"$LXC_ROOTFS_MOUNT"/${shellQuote(target)}`;
+
+/** One process per node: a privileged pod lists every device of the node (hundreds). */
 function mknodLine(device: Device, target: string, at: JsonPathSegment[]): string {
-  const node = `"$LXC_ROOTFS_MOUNT"/${shellQuote(target)}`;
   const numbers = device.type === "p" ? "" : ` ${deviceNumber(device, "major", at)} ${deviceNumber(device, "minor", at)}`;
-  // runc's defaults: rw for everyone, owned by root.
+  // runc's defaults: rw for everyone, owned by root (which the hook runs as).
   const mode = ((device.fileMode ?? 0o666) & PERMISSION_BITS).toString(8).padStart(4, "0");
-  const owner = `${device.uid ?? 0}:${device.gid ?? 0}`;
-  return `mkdir -p "$(dirname ${node})" && mknod -m ${mode} ${node} ${NODE_TYPES[device.type]}${numbers} && chown ${owner} ${node}`;
+  return `mknod -m ${mode} ${inRootfs(target)} ${NODE_TYPES[device.type]}${numbers}`;
+}
+
+/** mkdir for the directories the nodes go in, and chown for nodes not root's: one line each. */
+function batchLines(nodes: { device: Device; target: string }[]): { mkdir?: string; chown: string[] } {
+  const dirs = new Set(nodes.map(({ target }) => target.slice(0, target.lastIndexOf("/"))).filter((dir) => dir !== "dev"));
+  const byOwner = new Map<string, string[]>();
+  for (const { device, target } of nodes) {
+    const owner = `${device.uid ?? 0}:${device.gid ?? 0}`;
+    if (owner !== "0:0") byOwner.set(owner, [...(byOwner.get(owner) ?? []), inRootfs(target)]);
+  }
+  return {
+    mkdir: dirs.size ? `mkdir -p ${[...dirs].map(inRootfs).join(" ")}` : undefined,
+    chown: [...byOwner].map(([owner, paths]) => `chown ${owner} ${paths.join(" ")}`),
+  };
 }
 
 function deviceNumber(device: Device, field: "major" | "minor", at: JsonPathSegment[]): number {
@@ -50,12 +65,16 @@ export function translateDevices(spec: Spec, plan: NamespacePlan, mounted: reado
   // mknod is refused in a user namespace; runc bind-mounts the host's node instead.
   if (isolates(plan, "user")) refuse(["linux", "devices"], "not supported yet by crio-lxc with a user namespace");
   const seen = new Set<string>();
-  out.hookLine("autodev", "umask 022");
-  devices.forEach((device, i) => {
+  const nodes = devices.map((device, i) => {
     const at: JsonPathSegment[] = ["linux", "devices", i];
     const target = devicePath(device, mounted, at);
     if (seen.has(target)) refuse([...at, "path"], `duplicate device ${device.path}`);
     seen.add(target);
-    out.hookLine("autodev", mknodLine(device, target, at));
+    return { device, target, line: mknodLine(device, target, at) };
   });
+  const { mkdir, chown } = batchLines(nodes);
+  out.hookLine("autodev", "umask 022");
+  if (mkdir) out.hookLine("autodev", mkdir);
+  for (const { line } of nodes) out.hookLine("autodev", line);
+  for (const line of chown) out.hookLine("autodev", line);
 }

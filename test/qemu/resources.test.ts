@@ -29,7 +29,7 @@ describe("every resource field lands in its cgroup v2 file", () => {
     });
     const file = (name: string) => cgroupFile(dir, name);
     expect([file("memory.max"), file("memory.low"), file("memory.swap.max")]).toEqual([`${64 * MiB}`, `${32 * MiB}`, `${32 * MiB}`]);
-    expect([file("cpu.weight"), file("cpu.max"), file("cpu.max.burst")]).toEqual(["59", "50000 100000", "10000"]);
+    expect([file("cpu.weight"), file("cpu.max"), file("cpu.max.burst")]).toEqual(["20", "50000 100000", "10000"]);
     expect([file("cpuset.cpus"), file("cpuset.mems")]).toEqual(["1", "0"]);
     expect(file("pids.max")).toBe("50");
     expect(file("io.weight")).toBe("default 2930");

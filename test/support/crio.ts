@@ -70,6 +70,8 @@ export const KUBELET_READONLY_PATHS = ["/proc/bus", "/proc/fs", "/proc/irq", "/p
 
 let seq = 0;
 
+export type QosClass = "besteffort" | "burstable" | "guaranteed";
+
 /** A pod sandbox as the kubelet asks CRI-O for one (cgroupfs driver, BestEffort). */
 export class Pod {
   readonly uid: string;
@@ -79,7 +81,8 @@ export class Pod {
   readonly containers: Container[] = [];
   readonly timings: Record<string, number> = {};
 
-  constructor(readonly runtime: Runtime, readonly name: string, patch: Json = {}) {
+  /** `qos`: the kubelet's QoS class, which names the pod's cgroup parent. */
+  constructor(readonly runtime: Runtime, readonly name: string, patch: Json = {}, qos: QosClass = "besteffort") {
     this.uid = `${process.pid}-${++seq}-${Math.random().toString(36).slice(2, 8)}`;
     this.dir = join(LANE_DIR, "pods", this.uid);
     mkdirSync(join(this.dir, "logs"), { recursive: true });
@@ -93,7 +96,7 @@ export class Pod {
       labels: { "io.kubernetes.pod.name": name, "io.kubernetes.pod.namespace": "default", "io.kubernetes.pod.uid": this.uid },
       annotations: { "kubernetes.io/config.source": "api" },
       linux: {
-        cgroup_parent: `/kubepods/besteffort/pod${this.uid}`,
+        cgroup_parent: qos === "guaranteed" ? `/kubepods/pod${this.uid}` : `/kubepods/${qos}/pod${this.uid}`,
         security_context: { namespace_options: { network: NS.POD, pid: NS.CONTAINER, ipc: NS.POD }, seccomp: { profile_type: SECCOMP.Unconfined } },
       },
     }, patch);
@@ -284,13 +287,13 @@ export interface ScenarioOptions {
  * returns what it observed inside; with both runtimes a third test holds
  * crio-lxc's observation to runc's.
  */
-export function scenario(name: string, body: (rt: Runtime, pod: (podName?: string, patch?: Json) => Pod) => Promise<string | void>, opts: ScenarioOptions = {}): void {
+export function scenario(name: string, body: (rt: Runtime, pod: (podName?: string, patch?: Json, qos?: QosClass) => Pod) => Promise<string | void>, opts: ScenarioOptions = {}): void {
   const runtimes = opts.runtimes ?? RUNTIMES;
   for (const rt of runtimes) {
     test(`${name} [${rt}]`, async () => {
       const pods: Pod[] = [];
-      const make = (podName = "web", patch: Json = {}) => {
-        const p = new Pod(rt, podName, patch).runp();
+      const make = (podName = "web", patch: Json = {}, qos: QosClass = "besteffort") => {
+        const p = new Pod(rt, podName, patch, qos).runp();
         pods.push(p);
         return p;
       };

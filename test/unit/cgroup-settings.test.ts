@@ -23,9 +23,9 @@ function refusal(resources: object, host = NO_BFQ): string {
 }
 
 describe("conversions", () => {
-  test("cpu shares → weight: runc's and crun's curve through 2→1, 1024→100, 262144→10000", () => {
-    expect([2, 1024, 262_144, 1, 300_000].map(cpuWeight)).toEqual([1, 100, 10_000, 1, 10_000]);
-    expect([3, 512, 2048, 100_000].map(cpuWeight)).toEqual([2, 59, 174, 4340]);
+  test("cpu shares → weight: linear from 2→1 to 262144→10000, as runc 1.1 (out of range: clamped)", () => {
+    expect([2, 1024, 262_144, 1, 300_000].map(cpuWeight)).toEqual([1, 39, 10_000, 1, 10_000]);
+    expect([3, 512, 2048, 100_000].map(cpuWeight)).toEqual([1, 20, 79, 3815]);
   });
   test("blkio weight → io.weight, linear from 10→1 to 1000→10000", () => {
     expect([10, 500, 750, 1000].map(ioWeight)).toEqual([1, 4950, 7475, 10_000]);
@@ -59,7 +59,7 @@ describe("memory", () => {
 describe("cpu", () => {
   test("every field", () => {
     expect(lines({ cpu: { shares: 2048, quota: 50000, period: 200000, burst: 10000, cpus: "0-1,3", mems: "0", idle: 0 } })).toEqual([
-      "cpu.idle = 0", "cpu.weight = 174", "cpu.max = 50000 200000", "cpu.max.burst = 10000", "cpuset.cpus = 0-1,3", "cpuset.mems = 0",
+      "cpu.idle = 0", "cpu.weight = 79", "cpu.max = 50000 200000", "cpu.max.burst = 10000", "cpuset.cpus = 0-1,3", "cpuset.mems = 0",
     ]);
   });
   test("cpu.max: quota without period uses 100000; -1 or a period alone means max", () => {
@@ -148,6 +148,6 @@ describe("translation", () => {
     const { items } = run({ linux: { resources: { devices: [{ allow: false }], cpu: { shares: 1024 }, blockIO: { weight: 100 } } } }, { bfq: true });
     const cgroup2 = items.filter(([k]) => k.startsWith("lxc.cgroup2.")).map(([k, v]) => `${k} = ${v}`);
     expect(cgroup2[0]).toBe("lxc.cgroup2.devices.deny = a");
-    expect(cgroup2.slice(-2)).toEqual(["lxc.cgroup2.cpu.weight = 100", "lxc.cgroup2.io.bfq.weight = 100"]);
+    expect(cgroup2.slice(-2)).toEqual(["lxc.cgroup2.cpu.weight = 39", "lxc.cgroup2.io.bfq.weight = 100"]);
   });
 });

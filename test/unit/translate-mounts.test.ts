@@ -190,7 +190,7 @@ describe("bind mount flags and propagation", () => {
 });
 
 describe("linux.devices", () => {
-  test("made by the autodev hook with the mode, owner and numbers asked for (runc's defaults: 0666, root)", () => {
+  test("made by the autodev hook with the mode, owner and numbers asked for (runc's defaults: 0666, root); one process per node", () => {
     const devices = [
       { path: "/dev/fuse", type: "c", major: 10, minor: 229, fileMode: 0o20660, uid: 1, gid: 2 },
       { path: "/dev/net/tun", type: "u", major: 10, minor: 200 },
@@ -200,9 +200,11 @@ describe("linux.devices", () => {
     expect(items).toContainEqual(["lxc.hook.autodev", "/bin/sh '/run/crio-lxc/c0ffee/autodev-hook.sh'"]);
     expect(files.find((f) => f.name === "autodev-hook.sh")!.content.split("\n").slice(3, -1)).toEqual([
       "umask 022",
-      `mkdir -p "$(dirname "$LXC_ROOTFS_MOUNT"/'dev/fuse')" && mknod -m 0660 "$LXC_ROOTFS_MOUNT"/'dev/fuse' c 10 229 && chown 1:2 "$LXC_ROOTFS_MOUNT"/'dev/fuse'`,
-      `mkdir -p "$(dirname "$LXC_ROOTFS_MOUNT"/'dev/net/tun')" && mknod -m 0666 "$LXC_ROOTFS_MOUNT"/'dev/net/tun' c 10 200 && chown 0:0 "$LXC_ROOTFS_MOUNT"/'dev/net/tun'`,
-      `mkdir -p "$(dirname "$LXC_ROOTFS_MOUNT"/'dev/fifo')" && mknod -m 0666 "$LXC_ROOTFS_MOUNT"/'dev/fifo' p && chown 0:0 "$LXC_ROOTFS_MOUNT"/'dev/fifo'`,
+      `mkdir -p "$LXC_ROOTFS_MOUNT"/'dev/net'`,
+      `mknod -m 0660 "$LXC_ROOTFS_MOUNT"/'dev/fuse' c 10 229`,
+      `mknod -m 0666 "$LXC_ROOTFS_MOUNT"/'dev/net/tun' c 10 200`,
+      `mknod -m 0666 "$LXC_ROOTFS_MOUNT"/'dev/fifo' p`,
+      `chown 1:2 "$LXC_ROOTFS_MOUNT"/'dev/fuse'`,
     ]);
   });
   test("refused with a user namespace", () => {
