@@ -65,7 +65,7 @@ describe("update", () => {
     const update = (...args: string[]) => sb.run(["update", ...args, id]);
     expect(update("--memory", "128m", "--memory-swap", "256m", "--cpu-share", "2048", "--cpu-quota", "20000", "--pids-limit", "30").stderr).toBe("");
     expect([file("memory.max"), file("memory.swap.max"), file("cpu.weight"), file("cpu.max"), file("pids.max")])
-      .toEqual([`${128 * MiB}`, `${128 * MiB}`, "174", "20000 100000", "30"]);
+      .toEqual([`${128 * MiB}`, `${128 * MiB}`, "79", "20000 100000", "30"]);
     // Swap is memory+swap: a new limit alone moves memory.swap.max with it; the period alone keeps the quota.
     expect(update("--memory", "200m", "--cpu-period", "50000", "--cpuset-cpus", "0").stderr).toBe("");
     expect([file("memory.max"), file("memory.swap.max"), file("cpu.max"), file("cpuset.cpus")])
