@@ -4,10 +4,18 @@
 // limits for every size the node has, memory.oom.group), an in-place update,
 // an OOM kill, a privileged container. Each runs with crio-lxc and with runc.
 import { beforeAll, describe, expect } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { NS, SKIP_REASON, crictlOk, crioSuite, scenario } from "../support/crio";
 
 const MiB = 1024 * 1024;
+/** CRI MountPropagation. */
+const PROPAGATION_BIDIRECTIONAL = 2;
+
+function sh(command: string): void {
+  const r = Bun.spawnSync(["sh", "-c", command], { stderr: "pipe" });
+  if (r.exitCode !== 0) throw new Error(`${command}: ${r.stderr.toString()}`);
+}
 
 /** Hugepage sizes of this node, as the kubelet names them ("2MB", "1GB"). */
 function hugepageSizes(): string[] {
@@ -105,5 +113,26 @@ describe.skipIf(!!SKIP_REASON)("pods with real cgroup controllers (QEMU lane)", 
     expect(probes).toContain("net-admin-ok");
     expect(probes).toContain(" null ");
     return probes;
+  });
+
+  scenario("Bidirectional mount propagation (a CSI node plugin's): mounts made inside reach the node and back", async (_rt, pod) => {
+    const p = pod("csi", { linux: { security_context: { privileged: true } } });
+    const dir = join(p.dir, "volumes", "kubelet");
+    mkdirSync(join(dir, "from-node"), { recursive: true });
+    mkdirSync(join(dir, "from-pod"), { recursive: true });
+    const c = p.run("c", {
+      mounts: [{ container_path: "/var/lib/kubelet", host_path: dir, propagation: PROPAGATION_BIDIRECTIONAL }],
+      linux: { security_context: { privileged: true, masked_paths: [], readonly_paths: [] } },
+    });
+    c.sh("mount -t tmpfs -o size=1m from-pod /var/lib/kubelet/from-pod && echo made-in-pod >/var/lib/kubelet/from-pod/file");
+    sh(`mount -t tmpfs -o size=1m from-node ${join(dir, "from-node")} && echo made-on-node > ${join(dir, "from-node", "file")}`);
+    try {
+      expect(readFileSync(join(dir, "from-pod", "file"), "utf8")).toBe("made-in-pod\n");
+      const seen = c.sh("cat /var/lib/kubelet/from-node/file; grep ' /var/lib/kubelet ' /proc/self/mountinfo | grep -o 'shared:'");
+      expect(seen).toContain("made-on-node");
+      return seen;
+    } finally {
+      sh(`umount ${join(dir, "from-node")}; umount ${join(dir, "from-pod")}; true`);
+    }
   });
 });

@@ -34,6 +34,16 @@ describe.skipIf(!!SKIP_REASON)("pods", () => {
     return named.sh("hostname; cat /etc/hostname; echo $HOSTNAME");
   });
 
+  scenario("the pod's DNS config in /etc/resolv.conf, the kubelet's /etc/hosts", async (_rt, pod) => {
+    const c = pod("dns").run("c");
+    const seen = c.sh("cat /etc/resolv.conf; echo ---; cat /etc/hosts; grep -E ' /etc/(resolv.conf|hosts) ' /proc/self/mountinfo | cut -d' ' -f5,6");
+    expect(seen).toContain("nameserver 10.96.0.10");
+    expect(seen).toContain("search default.svc.cluster.local svc.cluster.local");
+    expect(seen).toContain("options ndots:5");
+    expect(seen).toContain("127.0.0.1\tlocalhost");
+    return seen;
+  });
+
   scenario("hostNetwork, hostPID and hostIPC: the node's namespaces", async (_rt, pod) => {
     const host = { network: NS.NODE, pid: NS.NODE, ipc: NS.NODE };
     const c = pod("host", { hostname: undefined, linux: { security_context: { namespace_options: host } } }).run("c");

@@ -72,6 +72,14 @@ describe.skipIf(!!SKIP_REASON)("securityContext", () => {
     return probes;
   });
 
+  scenario("allowPrivilegeEscalation: false sets no_new_privs; masked and read-only paths", async (_rt, pod) => {
+    const c = pod().run("c", containerSecurity({ no_new_privs: true, run_as_user: { value: 1000 } }));
+    const probes = c.sh("grep -E '^NoNewPrivs:' /proc/self/status; echo kcore=$(wc -c </proc/kcore 2>&1); ls /sys/firmware | wc -l; echo 1 >/proc/sys/kernel/ns_last_pid 2>&1; true");
+    expect(probes).toMatch(/^NoNewPrivs:\s+1$/m);
+    expect(probes).toContain("Read-only file system");
+    return probes;
+  });
+
   scenario("capabilities of a non-root user", async (_rt, pod) => {
     const c = pod().run("c", containerSecurity({ run_as_user: { value: 1000 }, capabilities: { add_capabilities: ["NET_BIND_SERVICE"], drop_capabilities: ["ALL"] } }));
     return c.sh(`id -u; ${STATUS}`);

@@ -83,7 +83,8 @@ export function leftoversNow(): string[] {
   }
   for (const line of read("/proc/self/mountinfo").split("\n")) {
     const mountPoint = line.split(" ")[4] ?? "";
-    if (mountPoint.startsWith(`${LANE_DIR}/`)) found.push(`mount ${line}`);
+    // The lane's own image storage is a mount of its own.
+    if (mountPoint.startsWith(`${LANE_DIR}/`) && mountPoint !== join(LANE_DIR, "storage")) found.push(`mount ${line}`);
   }
   for (const dir of cgroupDirs(CGROUP_ROOT)) {
     const name = dir.slice(dir.lastIndexOf("/") + 1);
