@@ -16,6 +16,7 @@ import { namespaceFileType, pidfdOpen, waitpid, WNOHANG } from "../sys";
 import { RuntimeError, type RuntimeContext } from "./context";
 import { runCreateHook } from "./create-hook";
 import { addDevCore } from "./dev-core";
+import { attachSharedBinds } from "./shared-binds";
 import { CreatePhase } from "./create-phase";
 import { makeFifos, openReady, startHostHook, waitReady, type ReadyResult } from "./hold";
 import { runHooksWarnOnFailure } from "./oci-hooks";
@@ -116,6 +117,7 @@ async function createClaimed(ctx: RuntimeContext, { opts, bundle, spec, rootfs, 
     pausePoint("create-before-fork");
     await startMonitor(ctx, record, translation, spec, createPhase);
     ctx.store.save(record);
+    attachSharedBinds(record.init!.pid, translation.sharedBinds);
     addDevCore(record.init!.pid, hookOwner, ctx.log);
     if (spec.linux?.seccomp && ctx.settings.seccomp) requireSeccompLoaded(record.init!.pid);
     if (spec.process?.terminal) sendConsole(record.init!.pid, opts.consoleSocket!, spec.process.consoleSize);

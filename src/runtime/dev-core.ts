@@ -7,6 +7,8 @@ import { openDirectoryInRoot, symlinkAt, SysError } from "../sys";
 import type { Logger } from "../log";
 
 const EEXIST = 17;
+/** Not in node:fs's constants. */
+const O_PATH = 0o10000000;
 
 /**
  * Made in the held container's /dev (set up, nothing of the image run yet),
@@ -19,7 +21,7 @@ export function addDevCore(initPid: number, owner: FileOwner | undefined, log: L
   let root: number | undefined;
   let dev: number | undefined;
   try {
-    root = openSync(`/proc/${initPid}/root`, constants.O_PATH | constants.O_DIRECTORY);
+    root = openSync(`/proc/${initPid}/root`, O_PATH | constants.O_DIRECTORY);
     dev = openDirectoryInRoot(root, "/dev");
     symlinkAt("/proc/kcore", dev, "core", owner);
   } catch (err) {

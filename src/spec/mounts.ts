@@ -3,7 +3,7 @@ import { posix } from "node:path";
 import { refuse, type JsonPathSegment } from "./errors";
 import { fstabLine, type FstabEntry } from "./fstab";
 import { orFail, shellQuote, type Translation } from "./output";
-import type { BindSourceKind, MountedPath, ResolvePath, ResolvedPath } from "./paths";
+import { coveringMount, type BindSourceKind, type MountedPath, type ResolvePath, type ResolvedPath } from "./paths";
 import { checkPropagationOption, isRefusedPropagation } from "./propagation";
 import type { Mount, Spec } from "./schema";
 import { refuseIfSet } from "./unsupported";
@@ -20,6 +20,8 @@ export interface MountContext {
   /** ro/nosuid/nodev/noexec of the mount a bind source is on (locked in a user namespace). */
   bindSourceFlags: (hostPath: string) => readonly string[];
   resolvePath: ResolvePath;
+  /** The container has a user namespace of its own. */
+  userNamespace: boolean;
 }
 
 /** Filesystem types crio-lxc mounts, and the type handed to liblxc. */
@@ -169,13 +171,45 @@ function resolveDestination(mount: Mount, ctx: MountContext, mounted: readonly M
   return resolved;
 }
 
+/** Per-mount flags a shared bind may carry: set on the clone before it is attached. */
+const SHARED_BIND_FLAGS = new Set(["ro", "nosuid", "nodev", "noexec"]);
+const SHARED_BIND_OPTIONS = new Set([...SHARED_BIND_FLAGS, "rw", "suid", "dev", "exec", "bind", "rbind", "shared", "rshared"]);
+
+/** A bind with "shared"/"rshared": attached by the runtime after liblxc's setup (propagation.ts says why). */
+function sharedBind(mount: Mount, target: ResolvedPath, ctx: MountContext, at: JsonPathSegment[], out: Translation): string {
+  if (ctx.userNamespace) refuse([...at, "options"], "a shared bind mount is not supported yet by crio-lxc with a user namespace");
+  const options = mount.options ?? [];
+  options.forEach((option, j) => {
+    if (!SHARED_BIND_OPTIONS.has(option)) refuse([...at, "options", j], `"${option}" is not supported by crio-lxc on a shared bind mount`);
+  });
+  if (target.kind === "missing" && target.belowMount) refuse([...at, "destination"], `a shared bind mount's destination must exist in the image or a bind source (/${target.target} doesn't)`);
+  const { source } = bindEntry(mount, target, ctx, at);
+  const flags = options.filter((o) => SHARED_BIND_FLAGS.has(o));
+  const lastRo = options.findLast((o) => o === "ro" || o === "rw");
+  out.sharedBinds.push({
+    source, target: target.target, at,
+    recursive: options.includes("rbind"),
+    flags: lastRo === "rw" ? flags.filter((f) => f !== "ro") : flags,
+  });
+  return source;
+}
+
 function translateMount(mount: Mount, i: number, ctx: MountContext, mounted: MountedPath[], out: Translation): void {
   const at: JsonPathSegment[] = ["mounts", i];
   refuseIfSet(mount, at, ["uidMappings", "gidMappings"]);
   if (mount.source?.startsWith("#")) refuse([...at, "source"], 'must not start with "#" (getmntent(3) would skip the line)');
   const target = resolveDestination(mount, ctx, mounted, [...at, "destination"]);
   const bind = isBindMount(mount);
+  if (coveringMount(target.target, mounted)?.shared) {
+    refuse([...at, "destination"], `lies below a shared bind mount, which crio-lxc attaches after every other mount: not supported yet`);
+  }
   (mount.options ?? []).forEach((option, j) => checkOption(option, mount.type ?? undefined, [...at, "options", j]));
+  if (bind && (mount.options ?? []).some((o) => o === "shared" || o === "rshared")) {
+    const source = sharedBind(mount, target, ctx, at, out);
+    if (target.kind === "missing" && !target.belowMount) out.mountPoint({ target: target.target, kind: ctx.bindSourceKind(source) === "file" ? "file" : "directory", at: [...at, "destination"] });
+    mounted.push({ target: target.target, hostSource: source, shared: true });
+    return;
+  }
   if (!bind && isLxcOwnDevpts(mount, target.target, at)) {
     out.note(`mounts[${i}] (devpts on /dev/pts) left to liblxc, which mounts its own devpts instance there`);
     return;

@@ -2,7 +2,7 @@
 // writes into the container's state directory before liblxc reads the config
 // (seccomp profile, hook scripts), and notes for the log.
 import { posix } from "node:path";
-import type { MountPoint } from "./paths";
+import type { MountPoint, SharedBind } from "./paths";
 
 export type ConfigItem = readonly [key: string, value: string];
 
@@ -47,6 +47,8 @@ export class Translation {
   readonly notes: string[] = [];
   /** Missing mount points the runtime creates in the image before starting. */
   readonly mountPoints: MountPoint[] = [];
+  /** Bind mounts the runtime attaches itself once liblxc has set the container up. */
+  readonly sharedBinds: SharedBind[] = [];
   private readonly hookLines: Record<HookName, string[]> = { "pre-mount": [], mount: [], autodev: [], "start-host": [] };
   /**
    * Host ids liblxc runs the mount and autodev hooks as: with a user

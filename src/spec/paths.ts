@@ -12,6 +12,26 @@ export interface MountedPath {
   target: string;
   /** Where the mount's content can be seen on the host (a bind source, /proc, /sys), if anywhere. */
   hostSource?: string;
+  /** A shared bind, which the runtime attaches after liblxc's setup: nothing may be mounted below it. */
+  shared?: boolean;
+}
+
+/**
+ * A bind mount with "shared"/"rshared" (Kubernetes' Bidirectional
+ * propagation), which liblxc can't make (see propagation.ts): the runtime
+ * attaches a clone of the host's mount once liblxc has set the container up.
+ */
+export interface SharedBind {
+  /** Host path. */
+  source: string;
+  /** Relative to the rootfs, resolved. */
+  target: string;
+  /** rbind: the source's submounts too. */
+  recursive: boolean;
+  /** Per-mount flags to set on it: ro, nosuid, nodev, noexec. */
+  flags: string[];
+  /** The spec field, for errors. */
+  at: JsonPathSegment[];
 }
 
 export interface ResolvedPath {

@@ -10,10 +10,10 @@ import { translateCapabilities, type InitCapabilities } from "./capabilities";
 import { translateDevices } from "./devices";
 import { translateMounts } from "./mounts";
 import {
-  monitorJoins, planNamespaces, translateNamespaces, type NamespaceFileType, type NamespaceJoin, type NamespacePlan,
+  isolates, monitorJoins, planNamespaces, translateNamespaces, type NamespaceFileType, type NamespaceJoin, type NamespacePlan,
 } from "./namespaces";
 import { Translation, type ConfigItem, type FileOwner, type StateFile } from "./output";
-import { literalPath, type BindSourceKind, type MountedPath, type MountPoint, type ResolvePath } from "./paths";
+import { literalPath, type BindSourceKind, type MountedPath, type MountPoint, type ResolvePath, type SharedBind } from "./paths";
 import { refuseUnsupportedProcessFields, translateCwd, translateInit } from "./process";
 import { translateRootfsPropagation } from "./propagation";
 import { protectedPaths, translateProtectedPaths } from "./protected-paths";
@@ -132,6 +132,8 @@ export interface TranslationResult {
   hookOwner?: FileOwner;
   /** Missing in the image: the runtime creates them before starting the monitor. */
   mountPoints: MountPoint[];
+  /** Shared (Bidirectional) bind mounts the runtime attaches once liblxc has set the container up. */
+  sharedBinds: SharedBind[];
   /** Every mount of the container in order, for looking at paths as the container will see them. */
   mounted: MountedPath[];
   /** For the monitor to set on itself before liblxc clones the init; undefined: leave them. */
@@ -163,6 +165,7 @@ export function translate(spec: Spec, ctx: TranslateContext): TranslationResult 
   const mounted = translateMounts(spec, {
     bundle: ctx.bundle, rootfs: posix.resolve(ctx.bundle, spec.root.path), stateDir: ctx.stateDir,
     bindSourceKind: ctx.bindSourceKind ?? statBindSource, bindSourceFlags: ctx.bindSourceFlags ?? (() => []), resolvePath,
+    userNamespace: isolates(plan, "user"),
   }, out);
   translateProtectedPaths(paths, resolvePath, mounted, out);
   translateDevices(spec, plan, mounted, out);
@@ -173,6 +176,6 @@ export function translate(spec: Spec, ctx: TranslateContext): TranslationResult 
   out.add("lxc.hook.start-host", ctx.startHostHook);
   return {
     items: out.items, files: out.files, notes: out.notes, joins: monitorJoins(plan, spec.linux), hookOwner: out.hookOwner,
-    mountPoints: out.mountPoints, mounted, initCapabilities,
+    mountPoints: out.mountPoints, sharedBinds: out.sharedBinds, mounted, initCapabilities,
   };
 }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inside, type Inside } from "../support/inside";
-import { ROOTFS, Sandbox, becomeSubreaper, requireBuilt } from "../support/runtime";
+import { ROOTFS, Sandbox, becomeSubreaper, requireBuilt, waitFor } from "../support/runtime";
 
 let sb: Sandbox;
 let box: Inside;
@@ -267,9 +267,32 @@ describe("mount propagation", () => {
     expect(out).toBe("rslave-seen\nrprivate-unseen\n");
   });
 
-  test("shared and unbindable are refused, naming the field", () => {
-    const shared = box.create(box.spec("true", { linux: { rootfsPropagation: "rshared" } }));
-    expect(shared.stderr).toContain('linux.rootfsPropagation: "rshared" can\'t be honoured');
+  test("an rshared bind (Kubernetes' Bidirectional): the container's mounts reach the host, the host's reach the container", async () => {
+    const src = bindSource();
+    for (const dir of ["from-container", "from-host"]) mkdirSync(join(src, dir));
+    sh(`mount --bind ${src} ${src} && mount --make-shared ${src}`);
+    cleanups.push(() => sh(`umount -R ${src}`));
+    const caps = ["CAP_SYS_ADMIN", "CAP_CHOWN", "CAP_DAC_OVERRIDE"];
+    const flag = join(sb.dir, `flag-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(flag);
+    const mounts = [PROC, { destination: "/shared", type: "bind", source: src, options: ["rbind", "rshared", "nosuid"] }, { destination: "/flag", type: "bind", source: flag, options: ["rbind"] }];
+    const script = [
+      "mount -t tmpfs made-inside /shared/from-container && echo inside > /shared/from-container/file && touch /flag/mounted",
+      "while [ ! -e /flag/go ]; do sleep 0.05; done; cat /shared/from-host/file",
+      "grep ' /shared ' /proc/self/mountinfo | cut -d' ' -f6",
+    ].join("; ");
+    const { code, out } = await box.run(script, {
+      mounts, linux: { rootfsPropagation: "rshared" }, process: { capabilities: { bounding: caps, effective: caps, permitted: caps } },
+    }, async () => {
+      await waitFor(() => existsSync(join(flag, "mounted")), "the container's mount");
+      expect(readFileSync(join(src, "from-container", "file"), "utf8")).toBe("inside\n");
+      sh(`mount -t tmpfs made-on-host ${src}/from-host && echo host > ${src}/from-host/file && touch ${flag}/go`);
+    });
+    expect(code).toBe(0);
+    expect(out).toBe("host\nrw,nosuid,relatime\n");
+  });
+
+  test("unbindable is refused, naming the field", () => {
     const option = box.create(box.spec("true", { mounts: [PROC, { destination: "/m", type: "tmpfs", options: ["unbindable"] }] }));
     expect(option.stderr).toContain('mounts[1].options[0]: "unbindable" can\'t be honoured');
   });

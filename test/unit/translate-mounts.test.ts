@@ -178,10 +178,31 @@ describe("bind mount flags and propagation", () => {
     expect(files.find((f) => f.name === "pre-mount-hook.sh")!.content).toContain("\nmount --make-rprivate /\n");
     expect(run({ linux: { namespaces: [{ type: "mount" }], rootfsPropagation: "rslave" } }).files).toEqual([]);
   });
-  test("shared and unbindable mount options are refused", () => {
-    expect(refusal(mounts({ destination: "/m", type: "bind", source: "/srv/data", options: ["rbind", "rshared"] })))
-      .toMatch(/^mounts\[0\]\.options\[1\]: "rshared" can't be honoured: liblxc makes every mount/);
+  test("unbindable mount options are refused", () => {
     expect(refusal(mounts({ destination: "/m", type: "tmpfs", options: ["unbindable"] }))).toMatch(/^mounts\[0\]\.options\[0\]: "unbindable" can't be honoured/);
+  });
+  test("a shared bind (Bidirectional) is no mount entry: the runtime attaches it, flags and recursion as asked", () => {
+    const fake = fakeRootfs({ "/var/lib/kubelet": "missing" });
+    const spec = { ...mounts(
+      { destination: "/var/lib/kubelet", type: "bind", source: "/var/lib/kubelet", options: ["rbind", "rshared", "rw", "bind"] },
+      { destination: "/csi", type: "bind", source: "/srv/csi", options: ["bind", "shared", "ro", "nosuid"] },
+    ), linux: { namespaces: [{ type: "mount" }], rootfsPropagation: "rshared" } };
+    const { items, sharedBinds, mountPoints } = run(spec, { resolvePath: fake.resolvePath });
+    expect(items.filter(([k]) => k === "lxc.mount.entry")).toEqual([]);
+    expect(sharedBinds).toEqual([
+      { source: "/var/lib/kubelet", target: "var/lib/kubelet", recursive: true, flags: [], at: ["mounts", 0] },
+      { source: "/srv/csi", target: "csi", recursive: false, flags: ["ro", "nosuid"], at: ["mounts", 1] },
+    ]);
+    expect(mountPoints.map((p) => p.target)).toEqual(["var/lib/kubelet", "csi"]);
+  });
+  test("shared binds: refused below a mount point that doesn't exist, with other options, with a mount below, in a user namespace", () => {
+    const shared = (patch: object = {}) => ({ destination: "/data", type: "bind", source: "/srv/data", options: ["rbind", "rshared"], ...patch });
+    expect(refusal(mounts({ destination: "/tmp", type: "tmpfs" }, shared({ destination: "/tmp/data" })), { resolvePath: fakeRootfs({ "/tmp": "directory" }).resolvePath }))
+      .toMatch(/^mounts\[1\]\.destination: a shared bind mount's destination must exist/);
+    expect(refusal(mounts(shared({ options: ["rbind", "rshared", "noatime"] })))).toMatch(/^mounts\[0\]\.options\[2\]: "noatime" is not supported by crio-lxc on a shared bind mount/);
+    expect(refusal(mounts(shared(), { destination: "/data/sub", type: "tmpfs" }))).toMatch(/^mounts\[1\]\.destination: lies below a shared bind mount/);
+    const linux = { namespaces: [{ type: "mount" }, { type: "user" }], uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] };
+    expect(refusal({ ...mounts(shared()), linux })).toMatch(/^mounts\[0\]\.options: a shared bind mount is not supported yet by crio-lxc with a user namespace/);
   });
   test("hook scripts reset PATH and send stderr to the state directory", () => {
     const script = run({ linux: { namespaces: [{ type: "mount" }], rootfsPropagation: "private" } }).files.find((f) => f.name === "pre-mount-hook.sh")!.content;

@@ -50,7 +50,7 @@ describe("refusals name the field", () => {
     ["timeOffsets without time namespace", { linux: { timeOffsets: { monotonic: { secs: 10 } } } }, /^linux\.timeOffsets\.monotonic: requires a new time namespace/],
     ["personality flags", { linux: { personality: { domain: "LINUX32", flags: ["ADDR_NO_RANDOMIZE"] } } }, /^linux\.personality\.flags: not supported by crio-lxc/],
     ["intelRdt", { linux: { intelRdt: { closID: "x" } } }, /^linux\.intelRdt\.closID: not supported yet/],
-    ["rootfsPropagation shared", { linux: { rootfsPropagation: "shared" } }, /^linux\.rootfsPropagation: "shared" can't be honoured: liblxc makes every mount .* a slave of the host's/],
+    ["rootfsPropagation unbindable", { linux: { rootfsPropagation: "unbindable" } }, /^linux\.rootfsPropagation: "unbindable" can't be honoured: liblxc makes the container's whole mount tree shared/],
     ["rootfsPropagation unbindable", { linux: { rootfsPropagation: "runbindable" } }, /^linux\.rootfsPropagation: "runbindable" can't be honoured: .* undoes it/],
     ["rootfsPropagation unknown", { linux: { rootfsPropagation: "sideways" } }, /^linux\.rootfsPropagation: unknown propagation "sideways"/],
     ["cwd is a file", { process: { cwd: "/etc/passwd" } }, /^process\.cwd: "\/etc\/passwd" is not a directory/, { resolvePath: (path) => ({ target: path.slice(1), kind: "file", belowMount: false }) }],
