@@ -183,7 +183,8 @@ function sharedBind(mount: Mount, target: ResolvedPath, ctx: MountContext, at: J
     if (!SHARED_BIND_OPTIONS.has(option)) refuse([...at, "options", j], `"${option}" is not supported by crio-lxc on a shared bind mount`);
   });
   if (target.kind === "missing" && target.belowMount) refuse([...at, "destination"], `a shared bind mount's destination must exist in the image or a bind source (/${target.target} doesn't)`);
-  const { source } = bindEntry(mount, target, ctx, at);
+  const { source, options: entryOptions } = bindEntry(mount, target, ctx, at);
+  if (target.kind === "missing") out.mountPoint({ target: target.target, kind: entryOptions.includes("create=file") ? "file" : "directory", at: [...at, "destination"] });
   const flags = options.filter((o) => SHARED_BIND_FLAGS.has(o));
   const lastRo = options.findLast((o) => o === "ro" || o === "rw");
   out.sharedBinds.push({
@@ -205,9 +206,7 @@ function translateMount(mount: Mount, i: number, ctx: MountContext, mounted: Mou
   }
   (mount.options ?? []).forEach((option, j) => checkOption(option, mount.type ?? undefined, [...at, "options", j]));
   if (bind && (mount.options ?? []).some((o) => o === "shared" || o === "rshared")) {
-    const source = sharedBind(mount, target, ctx, at, out);
-    if (target.kind === "missing" && !target.belowMount) out.mountPoint({ target: target.target, kind: ctx.bindSourceKind(source) === "file" ? "file" : "directory", at: [...at, "destination"] });
-    mounted.push({ target: target.target, hostSource: source, shared: true });
+    mounted.push({ target: target.target, hostSource: sharedBind(mount, target, ctx, at, out), shared: true });
     return;
   }
   if (!bind && isLxcOwnDevpts(mount, target.target, at)) {
