@@ -80,6 +80,19 @@ describe.skipIf(!!SKIP_REASON)("securityContext", () => {
     return probes;
   });
 
+  scenario("allowPrivilegeEscalation: a setuid-root program runs as root unless no_new_privs", async (_rt, pod) => {
+    const p = pod("escalation");
+    const run = (name: string, noNewPrivs: boolean) => p.run(name, {
+      image: { image: "localhost/busybox-extra:latest" },
+      command: ["sh", "-c", "trap 'exit 0' TERM; /usr/local/bin/euid; sleep 3600 & wait"],
+      ...containerSecurity({ run_as_user: { value: 1000 }, no_new_privs: noNewPrivs }),
+    });
+    const [allowed, denied] = [run("allowed", false), run("denied", true)];
+    expect(await allowed.waitLog("Effective uid")).toContain("Effective uid: 0");
+    expect(await denied.waitLog("Effective uid")).toContain("Effective uid: 1000");
+    return "escalation as asked";
+  });
+
   scenario("capabilities of a non-root user", async (_rt, pod) => {
     const c = pod().run("c", containerSecurity({ run_as_user: { value: 1000 }, capabilities: { add_capabilities: ["NET_BIND_SERVICE"], drop_capabilities: ["ALL"] } }));
     return c.sh(`id -u; ${STATUS}`);

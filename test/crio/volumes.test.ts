@@ -35,7 +35,7 @@ describe.skipIf(!!SKIP_REASON)("volumes", () => {
     const inImage = vol("in-image", "in-image\n");
     const escaping = vol("escaping", "escaping\n");
     const c = p.run("c", {
-      image: { image: "localhost/busybox-links:latest" },
+      image: { image: "localhost/busybox-extra:latest" },
       mounts: [
         { container_path: "/data", host_path: data },
         { container_path: "/config", host_path: config, readonly: true },
