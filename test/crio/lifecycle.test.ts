@@ -51,7 +51,7 @@ describe.skipIf(!!SKIP_REASON)("container lifecycle", () => {
     const p = pod("rm");
     const gone = p.run("gone");
     const stays = p.run("stays");
-    crictlOk(["rm", "-f", gone.id]);
+    gone.rm(true);
     expect(crictlOk(["ps", "-q", "--pod", p.id])).toBe(stays.id);
     expect(stays.sh("echo alive")).toBe("alive");
     return "removed";

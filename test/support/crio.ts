@@ -139,9 +139,13 @@ export class Pod {
     return JSON.parse(crictlOk(["inspectp", this.id]));
   }
 
-  /** stopp + rmp, as the kubelet does when the pod goes. */
+  /** As the kubelet does when the pod goes: each container stopped (its grace period) and removed, then the sandbox. */
   remove(): void {
     if (!this.id) return;
+    for (const c of this.containers.filter((c) => !c.removed)) {
+      c.stop();
+      c.rm();
+    }
     const stop = crictl(["stopp", this.id]);
     this.timings.stopp = stop.ms;
     if (stop.code !== 0) throw new Error(`stopp failed: ${stop.stderr.trim()}`);
@@ -155,6 +159,7 @@ export class Pod {
 
 export class Container {
   id = "";
+  removed = false;
   readonly config: Json;
 
   constructor(readonly pod: Pod, readonly name: string, patch: Json) {
@@ -215,10 +220,11 @@ export class Container {
     return r.ms;
   }
 
-  rm(): void {
-    const r = crictl(["rm", this.id]);
+  rm(force = false): void {
+    const r = crictl(["rm", ...(force ? ["-f"] : []), this.id]);
     this.pod.timings.rm ??= r.ms;
     if (r.code !== 0) throw new Error(`rm ${this.name} failed: ${r.stderr.trim()}`);
+    this.removed = true;
   }
 
   /** ExecSync, as the kubelet's probes and `kubectl exec` without a stream do it. */
