@@ -57,6 +57,19 @@ describe.skipIf(!!SKIP_REASON)("container lifecycle", () => {
     return "removed";
   });
 
+  scenario("a container restarted by the kubelet: attempt 1 beside the exited attempt 0, each with its log", async (_rt, pod) => {
+    const p = pod("restarts");
+    const command = ["sh", "-c", "echo run-$RANDOM-$$; exit 3"];
+    const first = p.run("c", { command });
+    expect((await first.waitState("CONTAINER_EXITED")).exitCode).toBe(3);
+    const second = p.run("c", { command, metadata: { name: "c", attempt: 1 }, log_path: "c/1.log" });
+    expect((await second.waitState("CONTAINER_EXITED")).exitCode).toBe(3);
+    expect(first.logs()).toMatch(/^run-/);
+    expect(second.logs()).toMatch(/^run-/);
+    expect(second.logs()).not.toBe(first.logs());
+    return "restarted";
+  });
+
   scenario("stats: the container's CPU use, from its cgroup", async (_rt, pod) => {
     const c = pod().run("c", { command: ["sh", "-c", "trap 'exit 0' TERM; i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; sleep 3600 & wait"] });
     let cpu = 0;
