@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { laneLeftovers, removePodCgroups } from "./crio-leftovers";
+import { merge } from "./inside";
 
 export const LANE_DIR = process.env.CRIO_LANE_DIR ?? "";
 const CRICTL = process.env.CRICTL ?? "crictl";
@@ -47,20 +48,6 @@ export function crictlSpawn(args: string[]) {
 
 type Json = Record<string, unknown>;
 
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Objects merge recursively; anything else (arrays too) replaces; undefined deletes. */
-export function merge(base: Json, patch: Json): Json {
-  const out: Json = { ...base };
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === undefined) delete out[key];
-    else out[key] = isObject(value) && isObject(out[key]) ? merge(out[key] as Json, value) : value;
-  }
-  return out;
-}
-
 /** What the kubelet masks and makes read-only in a container that isn't privileged (ProcMount Default). */
 export const KUBELET_MASKED_PATHS = [
   "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
@@ -100,10 +87,6 @@ export class Pod {
         security_context: { namespace_options: { network: NS.POD, pid: NS.CONTAINER, ipc: NS.POD }, seccomp: { profile_type: SECCOMP.Unconfined } },
       },
     }, patch);
-  }
-
-  get cgroupParent(): string {
-    return (this.config.linux as Json).cgroup_parent as string;
   }
 
   /** The config as a file for crictl. */

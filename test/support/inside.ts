@@ -10,11 +10,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Objects merge recursively; anything else (arrays too) replaces. */
+/** Objects merge recursively; anything else (arrays too) replaces; undefined removes the key. */
 export function merge(base: Spec, patch: Spec): Spec {
   const out: Spec = { ...base };
   for (const [key, value] of Object.entries(patch)) {
-    out[key] = isObject(value) && isObject(out[key]) ? merge(out[key] as Spec, value) : value;
+    if (value === undefined) delete out[key];
+    else out[key] = isObject(value) && isObject(out[key]) ? merge(out[key] as Spec, value) : value;
   }
   return out;
 }
