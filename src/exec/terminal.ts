@@ -6,6 +6,7 @@ import { ptr } from "bun:ffi";
 import { getSystemErrorMessage } from "node:util";
 import { ExecError } from "./errors";
 import { loadHelper } from "./helper";
+import { pollReadable } from "../sys";
 
 function check(what: string, ret: number): number {
   if (ret < 0) throw new ExecError(`exec failed: ${what}: ${getSystemErrorMessage(ret)}`);
@@ -30,6 +31,7 @@ export function receiveMaster(socket: number): number {
 }
 
 const CHUNK = 64 * 1024;
+const DRAIN_TIMEOUT_MS = 1000;
 
 /** node:tty costs a cold process ~1.5 ms (it loads Node's streams): only a relay needs it. */
 const isatty = (fd: number): boolean => (require("node:tty") as typeof import("node:tty")).isatty(fd);
@@ -74,9 +76,19 @@ export class TerminalRelay {
     this.flushIn();
   }
 
-  /** Everything the process wrote before it exited. */
-  drain(): void {
-    this.copyOut();
+  /**
+   * Everything the process wrote before it exited. The pty hands the slave's
+   * output to the master asynchronously, so a read right after the exit may
+   * find nothing yet: read until the master says every slave is closed (EIO),
+   * or for `timeoutMs` when something else (a background process) keeps one open.
+   */
+  drain(timeoutMs = DRAIN_TIMEOUT_MS): void {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      this.copyOut();
+      const left = deadline - Date.now();
+      if (!this.masterOpen || left <= 0 || !pollReadable([this.master], left).length) return;
+    }
   }
 
   private copyOut(): void {

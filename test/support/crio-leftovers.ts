@@ -9,6 +9,8 @@ const LANE_DIR = process.env.CRIO_LANE_DIR ?? "";
 const CGROUP_ROOT = "/sys/fs/cgroup";
 /** Where the pods' cgroups go (the kubelet's cgroupfs layout). */
 const KUBEPODS = "kubepods";
+/** CRI-O's cgroups for a container and its conmon (cgroupfs manager). */
+const CRIO_CGROUP = /^crio-(conmon-)?[0-9a-f]{64}$/;
 /** crio-lxc's default CRIO_LXC_MONITOR_CGROUP. */
 const MONITOR_PARENT = "crio-lxc-monitor";
 
@@ -57,7 +59,7 @@ function processes(): string[] {
     const args = read(`/proc/${pid}/cmdline`).replaceAll("\0", " ").trim();
     let exe = "";
     try { exe = readlinkSync(`/proc/${pid}/exe`); } catch { /* gone, or a kernel thread */ }
-    const inPodCgroup = cgroup.includes(`/${KUBEPODS}`) || /\/crio-/.test(cgroup);
+    const inPodCgroup = cgroup.includes(`/${KUBEPODS}`) || cgroup.split("/").some((part) => CRIO_CGROUP.test(part));
     if (inPodCgroup || exe === BIN || exe.endsWith("/conmon") || args.startsWith("/pause")) found.push(`process ${pid} (${exe}) ${args} [${cgroup}]`);
   }
   return found;
@@ -91,7 +93,7 @@ export function leftoversNow(): string[] {
     // crio-lxc's monitor parent (CRIO_LXC_MONITOR_CGROUP) and liblxc's pivot
     // cgroup in it are made once per node and kept, as /kubepods is.
     if (dir === join(CGROUP_ROOT, MONITOR_PARENT) || dir === join(CGROUP_ROOT, MONITOR_PARENT, "lxc.pivot")) continue;
-    if (name.startsWith("crio-") || name === KUBEPODS || dir.startsWith(join(CGROUP_ROOT, MONITOR_PARENT))) found.push(`cgroup ${dir}`);
+    if (CRIO_CGROUP.test(name) || name === KUBEPODS || dir.startsWith(join(CGROUP_ROOT, MONITOR_PARENT))) found.push(`cgroup ${dir}`);
   }
   return [...found, ...processes()];
 }
