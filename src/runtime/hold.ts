@@ -78,6 +78,10 @@ export function signalHook(stateDir: string, word: "start" | "abort"): boolean {
   try {
     writeSync(fd, `${word}\n`);
     return true;
+  } catch (err) {
+    // The hook was reading when we opened the FIFO and is gone now (killed with the container).
+    if ((err as NodeJS.ErrnoException).code === "EPIPE") return false;
+    throw err;
   } finally {
     closeSync(fd);
   }
