@@ -1,6 +1,7 @@
 // libc functions for hooks and terminals (sys.ts has the lifecycle's own).
 // Opened on first use: bun:ffi compiles a trampoline per symbol at dlopen.
 import { dlopen, FFIType } from "bun:ffi";
+import { readSync } from "node:fs";
 import { errno, SysError } from "../sys";
 
 const openLibc = () => dlopen("libc.so.6", {
@@ -45,6 +46,18 @@ export function pipe(): [number, number] {
   const fds = new Int32Array(2);
   check("pipe2", libc.pipe2(fds, O_CLOEXEC | O_NONBLOCK));
   return [fds[0]!, fds[1]!];
+}
+
+/**
+ * What a forked C helper wrote to its error pipe before exiting: {stage,
+ * errno} as two ints, named by `stages`; undefined if it wrote nothing.
+ */
+export function readStageFailure(fd: number, stages: Record<number, string>): SysError | undefined {
+  const report = new Int32Array(2);
+  let n = 0;
+  try { n = readSync(fd, report); } catch { return undefined; }
+  if (n < 8) return undefined;
+  return new SysError(stages[report[0]!] ?? `stage ${report[0]}`, report[1]!);
 }
 
 const SYS_pidfd_getfd = 438;

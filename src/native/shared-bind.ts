@@ -7,10 +7,10 @@
 // clone there (move_mount), so mounts propagate both ways. setns() into a mount
 // namespace needs a single-threaded process, hence C.
 import { FFIType, ptr } from "bun:ffi";
-import { closeSync, readSync } from "node:fs";
-import { pipe } from "./libc";
+import { closeSync } from "node:fs";
+import { pipe, readStageFailure } from "./libc";
 import { loadUnit, nativeUnit } from "./unit";
-import { SysError } from "../sys";
+import type { SysError } from "../sys";
 
 const SHARED_BIND_C = String.raw`
 int fork(void);
@@ -118,11 +118,7 @@ export function startSharedBind(req: SharedBindRequest): { pid: number; failure(
   return {
     pid,
     failure: () => {
-      const report = new Int32Array(2);
-      let n = 0;
-      try { n = readSync(errRead, report); } catch { /* nothing written */ }
-      closeSync(errRead);
-      return n < 8 ? undefined : new SysError(STAGES[report[0]!] ?? `stage ${report[0]}`, report[1]!);
+      try { return readStageFailure(errRead, STAGES); } finally { closeSync(errRead); }
     },
   };
 }

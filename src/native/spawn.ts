@@ -6,10 +6,10 @@
 // waits, exiting the way the program did; the program dies with it (SIGKILL
 // as parent-death signal), so killing the returned pid kills the program.
 import { FFIType, ptr } from "bun:ffi";
-import { closeSync, readSync } from "node:fs";
+import { closeSync } from "node:fs";
 import { loadUnit, nativeUnit } from "./unit";
-import { pipe } from "./libc";
-import { SysError } from "../sys";
+import { pipe, readStageFailure } from "./libc";
+import type { SysError } from "../sys";
 
 const SPAWN_C = `
 typedef void (*sighandler_t)(int);
@@ -193,15 +193,7 @@ export function spawn(req: SpawnRequest): Spawned {
   return {
     pid,
     stopSignal: joinsPidNamespace ? SIGTERM : SIGKILL,
-    failure: () => readFailure(errRead),
+    failure: () => readStageFailure(errRead, STAGES),
     close: () => closeSync(errRead),
   };
-}
-
-function readFailure(fd: number): SysError | undefined {
-  const report = new Int32Array(2);
-  let n = 0;
-  try { n = readSync(fd, report); } catch { return undefined; }
-  if (n < 8) return undefined;
-  return new SysError(STAGES[report[0]!] ?? `stage ${report[0]}`, report[1]!);
 }

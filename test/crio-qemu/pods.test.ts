@@ -6,16 +6,10 @@
 import { beforeAll, describe, expect } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { NS, SKIP_REASON, crictlOk, crioSuite, scenario } from "../support/crio";
+import { NS, PROPAGATION, SKIP_REASON, crictlOk, crioSuite, scenario } from "../support/crio";
+import { sh } from "../support/runtime";
 
 const MiB = 1024 * 1024;
-/** CRI MountPropagation. */
-const PROPAGATION_BIDIRECTIONAL = 2;
-
-function sh(command: string): void {
-  const r = Bun.spawnSync(["sh", "-c", command], { stderr: "pipe" });
-  if (r.exitCode !== 0) throw new Error(`${command}: ${r.stderr.toString()}`);
-}
 
 /** Hugepage sizes of this node, as the kubelet names them ("2MB", "1GB"). */
 function hugepageSizes(): string[] {
@@ -121,7 +115,7 @@ describe.skipIf(!!SKIP_REASON)("pods with real cgroup controllers (QEMU lane)", 
     mkdirSync(join(dir, "from-node"), { recursive: true });
     mkdirSync(join(dir, "from-pod"), { recursive: true });
     const c = p.run("c", {
-      mounts: [{ container_path: "/var/lib/kubelet", host_path: dir, propagation: PROPAGATION_BIDIRECTIONAL }],
+      mounts: [{ container_path: "/var/lib/kubelet", host_path: dir, propagation: PROPAGATION.BIDIRECTIONAL }],
       linux: { security_context: { privileged: true, masked_paths: [], readonly_paths: [] } },
     });
     c.sh("mount -t tmpfs -o size=1m from-pod /var/lib/kubelet/from-pod && echo made-in-pod >/var/lib/kubelet/from-pod/file");

@@ -5,15 +5,8 @@
 import { describe, expect } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { SKIP_REASON, crioSuite, scenario } from "../support/crio";
-
-/** CRI MountPropagation. */
-const PROPAGATION_HOST_TO_CONTAINER = 1;
-
-function sh(command: string): void {
-  const r = Bun.spawnSync(["sh", "-c", command], { stderr: "pipe" });
-  if (r.exitCode !== 0) throw new Error(`${command}: ${r.stderr.toString()}`);
-}
+import { PROPAGATION, SKIP_REASON, crioSuite, scenario } from "../support/crio";
+import { sh } from "../support/runtime";
 
 describe.skipIf(!!SKIP_REASON)("volumes", () => {
   crioSuite();
@@ -68,7 +61,7 @@ describe.skipIf(!!SKIP_REASON)("volumes", () => {
     const p = pod("propagation");
     const dir = join(p.dir, "volumes", "propagated");
     mkdirSync(join(dir, "sub"), { recursive: true });
-    const c = p.run("c", { mounts: [{ container_path: "/prop", host_path: dir, propagation: PROPAGATION_HOST_TO_CONTAINER }] });
+    const c = p.run("c", { mounts: [{ container_path: "/prop", host_path: dir, propagation: PROPAGATION.HOST_TO_CONTAINER }] });
     sh(`mount -t tmpfs -o size=1m later ${join(dir, "sub")} && echo mounted-later > ${join(dir, "sub", "file")}`);
     try {
       const probes = c.sh("cat /prop/sub/file; grep ' /prop ' /proc/self/mountinfo | grep -o 'master:[0-9]*' | sed 's/[0-9]*$//'");

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inside, type Inside } from "../support/inside";
-import { ROOTFS, Sandbox, becomeSubreaper, requireBuilt, waitFor } from "../support/runtime";
+import { ROOTFS, Sandbox, becomeSubreaper, requireBuilt, sh, waitFor } from "../support/runtime";
 
 let sb: Sandbox;
 let box: Inside;
@@ -13,11 +13,6 @@ beforeAll(() => { requireBuilt(); becomeSubreaper(); sb = new Sandbox(); box = i
 afterAll(() => { for (const undo of cleanups.reverse()) undo(); sb.cleanup(); });
 
 const PROC = { destination: "/proc", type: "proc", source: "proc" };
-
-function sh(command: string): void {
-  const r = Bun.spawnSync(["sh", "-c", command], { stderr: "pipe" });
-  if (r.exitCode !== 0) throw new Error(`${command}: ${r.stderr.toString()}`);
-}
 
 /** A host directory for bind mounts holding a file and an executable. */
 function bindSource(): string {

@@ -21,6 +21,7 @@ export type Runtime = (typeof RUNTIMES)[number];
 /** CRI enum values. */
 export const NS = { POD: 0, CONTAINER: 1, NODE: 2 } as const;
 export const SECCOMP = { RuntimeDefault: 0, Unconfined: 1, Localhost: 2 } as const;
+export const PROPAGATION = { PRIVATE: 0, HOST_TO_CONTAINER: 1, BIDIRECTIONAL: 2 } as const;
 
 export interface CrictlResult { code: number; stdout: string; stderr: string; ms: number }
 

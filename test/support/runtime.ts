@@ -31,6 +31,12 @@ export async function waitExit(pid: number, timeoutMs = 10_000): Promise<number>
   }
 }
 
+/** A host shell command that must succeed (mounts the tests make and undo). */
+export function sh(command: string): void {
+  const r = Bun.spawnSync(["sh", "-c", command], { stderr: "pipe" });
+  if (r.exitCode !== 0) throw new Error(`${command}: ${r.stderr.toString()}`);
+}
+
 /** Polls `check` every 10 ms until it holds; throws naming `what` after `timeoutMs`. */
 export async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
