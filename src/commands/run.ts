@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import type { RuntimeContext } from "../runtime/context";
 import { runContainer } from "../runtime/run";
-import { createArgs } from "./create";
+import { createArgs, createOptions } from "./create";
 
 export default defineCommand({
   meta: { name: "run", description: "create and start a container; in the foreground wait for it, exit with its status and delete it" },
@@ -14,7 +14,7 @@ export default defineCommand({
     const ctx = data as RuntimeContext;
     ctx.log = ctx.log.with({ cid: args.id });
     return runContainer(ctx, {
-      id: args.id, bundle: args.bundle, pidFile: args["pid-file"], consoleSocket: args["console-socket"],
+      ...createOptions(args),
       detach: args.detach === true, keep: args.keep === true,
     });
   },

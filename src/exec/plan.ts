@@ -139,7 +139,11 @@ function capabilityMasks(exec: ExecProcess, ctx: PlanContext): CapabilityMasks |
   const notPermitted = outside("effective", masks.permitted);
   if (notPermitted.length) fail(where("effective"), `${notPermitted.join(", ")} not in the permitted set`);
   const notAmbient = outside("ambient", masks.permitted & masks.inheritable);
-  if (notAmbient.length) fail(where("ambient"), `${notAmbient.join(", ")} must be in both the permitted and the inheritable set`);
+  if (notAmbient.length) {
+    // As runc and crun: the kernel won't raise them, so they are dropped, not refused.
+    ctx.note(`${where("ambient").join(".")}: ${notAmbient.join(", ")} not raised: not both permitted and inheritable`);
+    masks.ambient &= masks.permitted & masks.inheritable;
+  }
   return masks;
 }
 

@@ -1,6 +1,6 @@
 // C run by the forked monitor before liblxc's start(), shaping the init that
-// liblxc clones from it: capabilities liblxc has no item for, and liblxc's
-// own "container=lxc" kept out of the init's environment.
+// liblxc clones from it: capabilities liblxc has no item for, liblxc's own
+// "container=lxc" kept out of the init's environment.
 
 /** The monitor's exit status when it could not set the init's inheritable or ambient capabilities. */
 export const CAPS_FAILED = 253;
@@ -66,20 +66,28 @@ static int putenv_without_lxc_marker(char *string)
 	return lxc_putenv(string);
 }
 
-static void patch_putenv_slots(unsigned long base, struct elf_rela *rela, unsigned long size, struct elf_sym *symtab, const char *strtab)
+struct got_patch { const char *name; void *replacement; void **original; };
+static struct got_patch got_patches[] = {
+	{ "putenv", (void *)putenv_without_lxc_marker, (void **)&lxc_putenv },
+};
+
+static void patch_got_slots(unsigned long base, struct elf_rela *rela, unsigned long size, struct elf_sym *symtab, const char *strtab)
 {
 	for (unsigned long i = 0; rela && i < size / sizeof(*rela); i++) {
 		unsigned long *slot = (unsigned long *)(base + rela[i].offset);
-		if (strcmp(strtab + symtab[rela[i].info >> 32].name, "putenv") != 0)
-			continue;
-		if (mprotect((void *)((unsigned long)slot & ~4095UL), 4096, 3 /* PROT_READ | PROT_WRITE */) != 0)
-			continue;
-		lxc_putenv = (int (*)(char *))*slot;
-		*slot = (unsigned long)putenv_without_lxc_marker;
+		const char *name = strtab + symtab[rela[i].info >> 32].name;
+		for (unsigned long p = 0; p < sizeof(got_patches) / sizeof(got_patches[0]); p++) {
+			if (strcmp(name, got_patches[p].name) != 0)
+				continue;
+			if (mprotect((void *)((unsigned long)slot & ~4095UL), 4096, 3 /* PROT_READ | PROT_WRITE */) != 0)
+				continue;
+			*got_patches[p].original = (void *)*slot;
+			*slot = (unsigned long)got_patches[p].replacement;
+		}
 	}
 }
 
-/* Points liblxc's GOT entry for putenv() at putenv_without_lxc_marker. */
+/* Points liblxc's GOT entries for the functions in got_patches at their replacements. */
 static int patch_liblxc(struct dl_phdr_info *info, unsigned long size, void *data)
 {
 	struct elf_dyn *dyn = 0;
@@ -106,12 +114,12 @@ static int patch_liblxc(struct dl_phdr_info *info, unsigned long size, void *dat
 	}
 	if (!symtab || !strtab)
 		return 1;
-	patch_putenv_slots(info->addr, jmprel, jmprelsz, symtab, strtab);
-	patch_putenv_slots(info->addr, rela, relasz, symtab, strtab);
+	patch_got_slots(info->addr, jmprel, jmprelsz, symtab, strtab);
+	patch_got_slots(info->addr, rela, relasz, symtab, strtab);
 	return 1;
 }
 
-static void keep_lxc_marker_out_of_env(void)
+static void patch_liblxc_calls(void)
 {
 	dl_iterate_phdr(patch_liblxc, 0);
 }

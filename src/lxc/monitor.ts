@@ -24,14 +24,38 @@ sighandler_t signal(int signum, sighandler_t handler);
 int sigprocmask(int how, const void *set, void *oldset);
 int unsetenv(const char *name);
 int setns(int fd, int nstype);
-int close(int fd);
 long write(int fd, const void *buf, unsigned long count);
 unsigned long strlen(const char *s);
 int setsid(void);
+int fcntl(int fd, int cmd, ...);
+int setenv(const char *name, const char *value, int overwrite);
+int close(int fd);
+
+/*
+ * The caller's fds 3 … 3+count-1 go to the init (create --preserve-fds): Bun
+ * marked them close-on-exec, and liblxc closes every fd above LISTEN_FDS
+ * (liblxc 5.0 takes the variable as the highest fd to keep, not a count).
+ */
+static void pass_preserved_fds(int count)
+{
+	char digits[12];
+	int n = 2 + count, i = sizeof(digits) - 1;
+	digits[i] = 0;
+	do {
+		digits[--i] = '0' + n % 10;
+		n /= 10;
+	} while (n);
+	for (int fd = 3; fd < 3 + count; fd++)
+		fcntl(fd, 2 /* F_SETFD */, 0);
+	if (count)
+		setenv("LISTEN_FDS", digits + i, 1);
+	else
+		unsetenv("LISTEN_FDS");
+}
 
 /* joins holds (fd, CLONE_NEW* type) pairs; labels[i] is written to err_fd when joins[i] fails. */
 int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offset, int unset_path,
-			  int *joins, char **labels, int njoins, int err_fd, const unsigned int *caps)
+			  int *joins, char **labels, int njoins, int err_fd, const unsigned int *caps, int preserve_fds)
 {
 	unsigned long empty_set[16] = {0};
 	int pid = fork();
@@ -53,6 +77,7 @@ int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offse
 	setsid();
 	if (unset_path)
 		unsetenv("PATH");
+	pass_preserved_fds(preserve_fds);
 	for (int i = 0; i < njoins; i++) {
 		if (setns(joins[2 * i], joins[2 * i + 1]) < 0) {
 			write(err_fd, labels[i], strlen(labels[i]));
@@ -64,7 +89,7 @@ int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offse
 		close(err_fd);
 	if (set_init_caps(caps) != 0)
 		_exit(CAPS_FAILED);
-	keep_lxc_marker_out_of_env();
+	patch_liblxc_calls();
 	_Bool ok = ((lxc_start_fn)start)(c, 0, argv);
 	int err = *(int *)((char *)c + error_num_offset);
 	if (!ok)
@@ -82,7 +107,7 @@ export const MONITOR_UNIT = nativeUnit({
   source: () => `${MONITOR_INIT_C}\n${MONITOR_C}`,
   symbols: {
     crio_lxc_fork_monitor: {
-      args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr],
+      args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.i32],
       returns: FFIType.i32,
     },
   },
@@ -117,6 +142,8 @@ export interface MonitorOptions {
   errorFd?: number;
   /** The init's inheritable and ambient sets, set on the monitor (liblxc has no item for them). */
   capabilities?: InitCapabilities;
+  /** The caller's fds 3 … 3+N-1 the init gets (create --preserve-fds). */
+  preserveFds?: number;
 }
 
 export interface MonitorJoin {
@@ -150,7 +177,7 @@ export function forkMonitor(container: Container, args: string[], opts: MonitorO
   const caps = capabilityWords(opts.capabilities);
   const pid = forkMonitorC(
     container.ptr, container.startFunction(), ptr(argv.table), container.errorNumOffset, opts.hideIdmapHelpers ? 1 : 0,
-    ptr(joinTable), ptr(labels.table), joins.length, opts.errorFd ?? -1, caps ? ptr(caps) : null,
+    ptr(joinTable), ptr(labels.table), joins.length, opts.errorFd ?? -1, caps ? ptr(caps) : null, opts.preserveFds ?? 0,
   );
   if (pid < 0) throw new Error("fork of the liblxc monitor failed");
   void argv.strings;

@@ -11,6 +11,7 @@ import { closeSync } from "node:fs";
 import { pipe, readStageFailure } from "./libc";
 import { loadUnit, nativeUnit } from "./unit";
 import type { SysError } from "../sys";
+import type { PropagationChange } from "../spec/output";
 
 const SHARED_BIND_C = String.raw`
 int fork(void);
@@ -22,6 +23,7 @@ int waitpid(int pid, int *status, int options);
 long write(int fd, const void *buf, unsigned long n);
 int close(int fd);
 int *__errno_location(void);
+int mount(const char *source, const char *target, const char *type, unsigned long flags, const void *data);
 
 struct open_how_r { unsigned long long flags, mode, resolve; };
 struct mount_attr_r { unsigned long long attr_set, attr_clr, propagation, userns_fd; };
@@ -70,6 +72,27 @@ int crio_lxc_shared_bind(int pidfd, const char *source, const char *target, int 
 	_exit(0);
 	return -1;
 }
+
+/*
+ * In a child: enter the mount namespace of the process behind pidfd and set
+ * the propagation of each of paths[i] (absolute in the container: its root
+ * is the namespace's) to flags[i] (MS_*), in order. Same reporting as
+ * crio_lxc_shared_bind, with stage 100 + i for paths[i].
+ */
+int crio_lxc_propagation(int pidfd, const char **paths, const unsigned long *flags, int n, int err_fd)
+{
+	int pid = fork();
+	if (pid != 0)
+		return pid;
+	prctl(1 /* PR_SET_PDEATHSIG */, 9 /* SIGKILL */, 0, 0, 0);
+	if (setns(pidfd, 0x00020000 /* CLONE_NEWNS */) < 0)
+		fail(err_fd, 3);
+	for (int i = 0; i < n; i++)
+		if (mount("", paths[i], 0, flags[i], 0) < 0)
+			fail(err_fd, 100 + i);
+	_exit(0);
+	return -1;
+}
 `;
 
 export const SHARED_BIND_UNIT = nativeUnit({
@@ -80,6 +103,7 @@ export const SHARED_BIND_UNIT = nativeUnit({
       args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.u64, FFIType.u64, FFIType.i32],
       returns: FFIType.i32,
     },
+    crio_lxc_propagation: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   },
 });
 
@@ -92,6 +116,7 @@ const STAGES: Record<number, string> = {
 export const MOUNT_ATTR = { ro: 0x1, nosuid: 0x2, nodev: 0x4, noexec: 0x8 } as const;
 export const MS_SHARED = 1 << 20;
 
+
 export interface SharedBindRequest {
   pidfd: number;
   source: string;
@@ -101,24 +126,48 @@ export interface SharedBindRequest {
   attrSet: number;
 }
 
-let sharedBindC: ReturnType<typeof loadUnit<typeof SHARED_BIND_UNIT.symbols>>["crio_lxc_shared_bind"] | undefined;
+let unit: ReturnType<typeof loadUnit<typeof SHARED_BIND_UNIT.symbols>> | undefined;
 
-/** Starts the child that attaches the bind; returns its pid and how to read why it failed once it has exited. */
-export function startSharedBind(req: SharedBindRequest): { pid: number; failure(): SysError | undefined } {
-  sharedBindC ??= loadUnit(SHARED_BIND_UNIT).crio_lxc_shared_bind;
+interface HelperChild {
+  pid: number;
+  /** Why it failed, once it has exited (undefined: it reported nothing). */
+  failure(): SysError | undefined;
+}
+
+/** Runs `fork` with the write end of a report pipe; the child reports {stage, errno} there when it fails. */
+function startHelper(what: string, fork: (errWrite: number) => number, stages = STAGES): HelperChild {
   const [errRead, errWrite] = pipe();
-  const source = Buffer.from(`${req.source}\0`);
-  const target = Buffer.from(`${req.target}\0`);
-  const pid = sharedBindC(req.pidfd, ptr(source), ptr(target), req.recursive ? 1 : 0, req.attrSet, MS_SHARED, errWrite);
+  const pid = fork(errWrite);
   closeSync(errWrite);
   if (pid < 0) {
     closeSync(errRead);
-    throw new Error("fork for a shared bind mount failed");
+    throw new Error(`fork for ${what} failed`);
   }
   return {
     pid,
     failure: () => {
-      try { return readStageFailure(errRead, STAGES); } finally { closeSync(errRead); }
+      try { return readStageFailure(errRead, stages); } finally { closeSync(errRead); }
     },
   };
+}
+
+/** Starts the child that attaches the bind; returns its pid and how to read why it failed once it has exited. */
+export function startSharedBind(req: SharedBindRequest): HelperChild {
+  unit ??= loadUnit(SHARED_BIND_UNIT);
+  const source = Buffer.from(`${req.source}\0`);
+  const target = Buffer.from(`${req.target}\0`);
+  return startHelper("a shared bind mount", (errWrite) =>
+    unit!.crio_lxc_shared_bind(req.pidfd, ptr(source), ptr(target), req.recursive ? 1 : 0, req.attrSet, MS_SHARED, errWrite));
+}
+
+/** Starts the child that applies `changes` in order in the mount namespace behind pidfd. */
+export function startPropagation(pidfd: number, changes: readonly PropagationChange[]): HelperChild {
+  unit ??= loadUnit(SHARED_BIND_UNIT);
+  const paths = changes.map(({ path }) => Buffer.from(`${path}\0`));
+  const table = new BigUint64Array(paths.map((p) => BigInt(ptr(p))));
+  const flags = new BigUint64Array(changes.map(({ flags }) => BigInt(flags)));
+  const stages = { ...STAGES, ...Object.fromEntries(changes.map(({ path }, i) => [100 + i, `changing the propagation of ${path}`])) };
+  const child = startHelper("a propagation change", (errWrite) => unit!.crio_lxc_propagation(pidfd, ptr(table), ptr(flags), changes.length, errWrite), stages);
+  void paths;
+  return child;
 }

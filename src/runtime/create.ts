@@ -1,7 +1,7 @@
 // create: translate the bundle, fork the liblxc monitor, and return once the
 // container is fully set up and held at the start-host hook, with the future
 // init's pid in the pid-file.
-import { chmodSync, chownSync, closeSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { requireUnifiedHierarchy } from "../cgroup";
 import { liblxc } from "../lxc/liblxc";
@@ -16,7 +16,7 @@ import { namespaceFileType, pidfdOpen, waitpid, WNOHANG } from "../sys";
 import { RuntimeError, type RuntimeContext } from "./context";
 import { runCreateHook } from "./create-hook";
 import { addDevCore } from "./dev-core";
-import { attachSharedBinds } from "./shared-binds";
+import { attachSharedBinds, setPropagation } from "./shared-binds";
 import { CreatePhase } from "./create-phase";
 import { makeFifos, openReady, startHostHook, waitReady, type ReadyResult } from "./hold";
 import { runHooksWarnOnFailure } from "./oci-hooks";
@@ -36,6 +36,30 @@ export interface CreateOptions {
   bundle?: string;
   pidFile?: string;
   consoleSocket?: string;
+  /** The caller's fds 3 … 3+N-1 the container's process gets (--preserve-fds). */
+  preserveFds?: number;
+  /** runc's --no-pivot: liblxc always pivots, so it only gets a log note. */
+  noPivot?: boolean;
+  /** runc's --no-new-keyring: the container keeps the caller's session keyring. */
+  noNewKeyring?: boolean;
+}
+
+/** --preserve-fds as a count. */
+export function preservedFdCount(text: string | undefined): number {
+  if (text === undefined || text === "") return 0;
+  if (!/^\d+$/.test(text)) throw new RuntimeError(`--preserve-fds: expected a number of fds, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+/** As runc: every fd 3 … 3+N-1 must be open (Bun's own fds above them can't be told apart). */
+function checkPreservedFds(count: number): void {
+  for (let fd = 3; fd < 3 + count; fd++) {
+    try {
+      fstatSync(fd);
+    } catch (err) {
+      throw new RuntimeError(`--preserve-fds ${count}: fd ${fd} is not open (${(err as NodeJS.ErrnoException).code})`);
+    }
+  }
 }
 
 export const LXC_CONFIG_FILE = "lxc.conf";
@@ -50,6 +74,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     throw new RuntimeError("--console-socket was given but process.terminal is false in config.json");
   }
   checkTerminalRequest(spec.process?.terminal, opts.consoleSocket, spec.process?.consoleSize);
+  checkPreservedFds(opts.preserveFds ?? 0);
   const rootfs = resolve(bundle, spec.root?.path ?? "rootfs");
   if (!isDirectory(rootfs)) refuse(["root", "path"], `${rootfs} is not a directory`);
   const placement = planPlacement(ctx, spec, id);
@@ -103,10 +128,13 @@ async function createClaimed(ctx: RuntimeContext, { opts, bundle, spec, rootfs, 
       bindSourceFlags: carriedMountFlags,
       namespaceFileType,
     });
-    const { items, files, notes, joins, hookOwner } = translation;
+    const { items, files, notes, warnings, joins, hookOwner } = translation;
     checkExecutable(rootfs, spec.process!.args![0]!, spec.process?.env ?? [], spec.process?.cwd ?? "/", translation.mounted);
     if (createPhase) items.push(...createPhase.configItems(rootfs, hookOwner));
     for (const note of notes) ctx.log.info(note);
+    for (const warning of warnings) ctx.log.warn(warning);
+    if (opts.noPivot) ctx.log.info("--no-pivot: liblxc always moves the container into its rootfs with pivot_root");
+    if (opts.noNewKeyring) items.push(["lxc.keyring.session", "1"]); // liblxc's name: 1 disables the new session keyring
     keepCallerNofile(items);
     createMountPoints(rootfs, translation.mountPoints);
     if (hasUserNamespace(items)) letContainerRootReach(ctx.store.root, stateDir);
@@ -115,8 +143,9 @@ async function createClaimed(ctx: RuntimeContext, { opts, bundle, spec, rootfs, 
     writeFileSync(lxcConfig, configFileText(items, joinNotes), { mode: 0o600 });
     ctx.log.debug("lxc config written", { "lxc.config": lxcConfig });
     pausePoint("create-before-fork");
-    await startMonitor(ctx, record, translation, spec, createPhase);
+    await startMonitor(ctx, record, translation, spec, createPhase, opts.preserveFds ?? 0);
     ctx.store.save(record);
+    setPropagation(record.init!.pid, translation.propagation);
     attachSharedBinds(record.init!.pid, translation.sharedBinds);
     addDevCore(record.init!.pid, hookOwner, ctx.log);
     if (spec.linux?.seccomp && ctx.settings.seccomp) requireSeccompLoaded(record.init!.pid);
@@ -202,7 +231,7 @@ function openJoins(joins: NamespaceJoin[]): MonitorJoin[] {
   }
 }
 
-async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, translation: TranslationResult, spec: Spec, createPhase?: CreatePhase) {
+async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, translation: TranslationResult, spec: Spec, createPhase: CreatePhase | undefined, preserveFds: number) {
   const { items, joins } = translation;
   const args = spec.process!.args!;
   const stateDir = ctx.store.dir(record.id);
@@ -224,6 +253,7 @@ async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, transl
       joins: fds.joins,
       errorFd: fds.errors,
       capabilities: translation.initCapabilities,
+      preserveFds,
     }));
     record.monitor = processRef(monitorPid);
     ctx.store.save(record);

@@ -13,17 +13,13 @@ import { loadSpec } from "../spec/schema";
 import { validateId } from "../state";
 import { setChildSubreaper, waitpid, WNOHANG } from "../sys";
 import { RuntimeError, type RuntimeContext } from "./context";
-import { createContainer } from "./create";
+import { type CreateOptions, createContainer } from "./create";
 import { deleteContainer } from "./delete";
 import { waitForeground } from "./exec";
 import { SignalRelay } from "./signal-relay";
 import { startContainer } from "./start";
 
-export interface RunOptions {
-  id: string;
-  bundle?: string;
-  pidFile?: string;
-  consoleSocket?: string;
+export interface RunOptions extends CreateOptions {
   detach: boolean;
   keep: boolean;
 }
@@ -39,7 +35,7 @@ export async function runContainer(ctx: RuntimeContext, opts: RunOptions): Promi
   let created = false;
   let master: number | undefined;
   try {
-    await createContainer(ctx, { id, bundle, pidFile: opts.pidFile, consoleSocket: opts.consoleSocket ?? ownConsole?.path });
+    await createContainer(ctx, { ...opts, id, bundle, consoleSocket: opts.consoleSocket ?? ownConsole?.path });
     created = true;
     master = ownConsole?.receive();
     startContainer(ctx, id);

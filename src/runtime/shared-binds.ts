@@ -1,11 +1,26 @@
-// Shared (Bidirectional) bind mounts, attached to a created container once
-// liblxc has set it up and holds it (see src/native/shared-bind.ts).
+// What the runtime does to a created container's mounts once liblxc has set
+// it up and holds it: their propagation as runc sets it (src/spec/propagation.ts
+// says why), then the shared (Bidirectional) bind mounts (src/native/shared-bind.ts).
 import { closeSync } from "node:fs";
 import { formatJsonPath } from "../spec/errors";
 import type { SharedBind } from "../spec/paths";
-import { MOUNT_ATTR, startSharedBind } from "../native/shared-bind";
+import { MOUNT_ATTR, startPropagation, startSharedBind } from "../native/shared-bind";
+import type { PropagationChange } from "../spec/output";
 import { pidfdOpen, waitpid } from "../sys";
 import { RuntimeError } from "./context";
+
+export function setPropagation(initPid: number, changes: readonly PropagationChange[]): void {
+  if (!changes.length) return;
+  const pidfd = pidfdOpen(initPid);
+  try {
+    const child = startPropagation(pidfd, changes);
+    const [, status] = waitpid(child.pid, 0);
+    const failure = child.failure();
+    if (failure || status !== 0) throw new RuntimeError(`setting the mount propagation in the container failed: ${failure?.message ?? `its helper exited with status ${status}`}`);
+  } finally {
+    closeSync(pidfd);
+  }
+}
 
 export function attachSharedBinds(initPid: number, binds: readonly SharedBind[]): void {
   if (!binds.length) return;

@@ -61,18 +61,23 @@ const union = (a: Set<string>, b: Set<string>) => new Set([...a, ...b]);
 const sameSet = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((x) => b.has(x));
 const listOf = (set: Set<string>) => (set.size ? [...set].map((c) => `CAP_${c.toUpperCase()}`).join(", ") : "none");
 
+/**
+ * What the kernel lets through, as runc and crun accept it: ambient bits
+ * outside permitted ∩ inheritable are never raised (warned and dropped), and
+ * effective/permitted end up as the kernel computes them at exec (noted).
+ */
 function checkSets(process: Process, sets: Sets, out: Translation): void {
   requireSubset(process, "inheritable", sets.bounding, "is not in the bounding set, which limits the inheritable set");
   requireSubset(process, "effective", sets.permitted, "is not in the permitted set");
-  requireSubset(process, "ambient", sets.permitted, "is not in the permitted set (the kernel only keeps permitted and inheritable ambient capabilities)");
-  requireSubset(process, "ambient", sets.inheritable, "is not in the inheritable set (the kernel only keeps permitted and inheritable ambient capabilities)");
+  const dropped = [...sets.ambient].filter((c) => !sets.permitted.has(c) || !sets.inheritable.has(c));
+  if (dropped.length) {
+    for (const c of dropped) sets.ambient.delete(c);
+    out.warn(`process.capabilities.ambient: ${listOf(new Set(dropped))} not raised: the kernel only keeps ambient capabilities that are both permitted and inheritable (runc and crun drop them too)`);
+  }
   if (process.user.uid === 0) {
-    // The kernel would grant more than asked: refuse rather than widen.
     const granted = union(sets.bounding, sets.inheritable);
-    for (const set of ["effective", "permitted"] as const) {
-      if (!sameSet(sets[set], granted)) {
-        refuse(["process", "capabilities", set], `must equal the bounding and inheritable sets together (${listOf(granted)}): the kernel gives a uid 0 process all of them when it execs`);
-      }
+    if (!sameSet(sets.effective, granted) || !sameSet(sets.permitted, granted)) {
+      out.note(`process.capabilities: as with runc, the uid 0 init gets permitted = effective = bounding ∪ inheritable (${listOf(granted)}); the kernel recomputes them at exec`);
     }
   } else if (!sameSet(sets.effective, sets.ambient) || !sameSet(sets.permitted, sets.ambient)) {
     out.note(`process.capabilities: as with runc, the non-root init gets permitted = effective = ambient (${listOf(sets.ambient)}); the kernel recomputes them from the ambient set at exec`);

@@ -4,7 +4,7 @@ import { refuse, type JsonPathSegment } from "./errors";
 import { fstabLine, type FstabEntry } from "./fstab";
 import { orFail, shellQuote, type Translation } from "./output";
 import { coveringMount, type BindSourceKind, type MountedPath, type ResolvePath, type ResolvedPath } from "./paths";
-import { checkPropagationOption, isRefusedPropagation } from "./propagation";
+import { propagationOf } from "./propagation";
 import type { Mount, Spec } from "./schema";
 import { refuseIfSet } from "./unsupported";
 
@@ -24,7 +24,7 @@ export interface MountContext {
   userNamespace: boolean;
 }
 
-/** Filesystem types crio-lxc mounts, and the type handed to liblxc. */
+/** Filesystem types whose name liblxc gets changed (cgroup v1 asked for on a cgroup2-only runtime). */
 const FILESYSTEMS: Record<string, string> = {
   proc: "proc", sysfs: "sysfs", tmpfs: "tmpfs", devpts: "devpts", mqueue: "mqueue", cgroup: "cgroup2", cgroup2: "cgroup2",
 };
@@ -34,13 +34,24 @@ const HOST_VIEW: Record<string, string> = { proc: "/proc", sysfs: "/sys", cgroup
 
 /**
  * Flag options liblxc turns into mount flags (conf.c mount_opt and
- * propagation_opt). liblxc silently drops any other option without "=", so
- * those are refused rather than lost.
+ * propagation_opt). As runc does, liblxc hands any other option to the
+ * filesystem as data, which the kernel validates.
  */
 const FLAG_OPTIONS = new Set([
   "ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "noatime", "atime", "nodiratime", "diratime",
-  "relatime", "norelatime", "strictatime", "nostrictatime", "async", "nomand", "defaults", "bind", "rbind",
+  "relatime", "norelatime", "strictatime", "nostrictatime", "sync", "async", "dirsync", "lazytime", "mand", "nomand",
+  "remount", "defaults", "bind", "rbind",
   "private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable",
+]);
+
+/** Flags runc knows that change nothing a container can observe; liblxc would pass them as data, so they are left out. */
+const NO_EFFECT_OPTIONS = new Set(["silent", "loud", "nolazytime", "iversion", "noiversion"]);
+
+/** Flags runc knows and liblxc doesn't (it would pass them to the filesystem as data, which fails). */
+const UNSUPPORTED_FLAGS = new Set([
+  "nosymfollow", "symfollow", "idmap", "ridmap",
+  ...["ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "noatime", "atime", "nodiratime", "diratime",
+    "relatime", "norelatime", "strictatime", "nostrictatime", "nosymfollow", "symfollow"].map((flag) => `r${flag}`),
 ]);
 
 /** tmpfs only: the destination's content is copied into the new tmpfs (runc's extension). */
@@ -48,7 +59,7 @@ const TMPCOPYUP = "tmpcopyup";
 
 /** The flag options a mount may carry (propagation that can't be honoured left out), for `crio-lxc features`. */
 export function supportedMountOptions(): string[] {
-  return [...FLAG_OPTIONS, TMPCOPYUP].filter((option) => !isRefusedPropagation(option)).sort();
+  return [...FLAG_OPTIONS, TMPCOPYUP].sort();
 }
 
 /** Per-mount flags a bind mount gets by a remount (MS_BIND | MS_REMOUNT). */
@@ -73,16 +84,12 @@ const AUTODEV: MountedPath = { target: "dev" };
 
 function checkOption(option: string, type: string | undefined, at: JsonPathSegment[]): void {
   if (LXC_OWN_OPTION.test(option)) refuse(at, `"${option}" clashes with liblxc's own mount options`);
-  checkPropagationOption(option, at);
   if (option === TMPCOPYUP) {
     if (type !== "tmpfs") refuse(at, `"${TMPCOPYUP}" applies to tmpfs mounts only`);
     return;
   }
-  // Filesystem data ("size=64m") is passed to the kernel, which validates it.
-  if (option.includes("=") || FLAG_OPTIONS.has(option)) return;
-  // devpts instances have been independent since Linux 4.7; liblxc drops the flag harmlessly.
-  if (option === "newinstance" && type === "devpts") return;
-  refuse(at, `unsupported mount option "${option}"`);
+  if (UNSUPPORTED_FLAGS.has(option)) refuse(at, `"${option}" is not supported yet by crio-lxc`);
+  // Anything else is filesystem data ("size=64m", "userxattr"), which the kernel validates.
 }
 
 function isBindMount(mount: Mount): boolean {
@@ -101,7 +108,7 @@ function bindEntry(mount: Mount, target: ResolvedPath, ctx: MountContext, at: Js
   const kind = ctx.bindSourceKind(source);
   if (kind === "missing") refuse([...at, "source"], `bind mount source ${JSON.stringify(source)} does not exist`);
   checkBindTarget(kind, target, [...at, "destination"]);
-  const options = mount.options ?? [];
+  const options = (mount.options ?? []).filter((o) => !NO_EFFECT_OPTIONS.has(o));
   const bindOption = options.some((o) => o === "bind" || o === "rbind") ? [] : ["bind"];
   const create = kind === "directory" ? "create=dir" : "create=file";
   return { source, target: target.target, type: "none", options: [...bindOption, ...options, create] };
@@ -124,9 +131,10 @@ function applyBindFlags(options: readonly string[], entry: FstabEntry, ctx: Moun
 
 function filesystemEntry(mount: Mount, target: string, at: JsonPathSegment[]): FstabEntry {
   if (!mount.type) refuse([...at, "type"], "required unless the mount is a bind mount");
-  const type = FILESYSTEMS[mount.type];
-  if (!type) refuse([...at, "type"], `unsupported filesystem type "${mount.type}"`);
-  const options = (mount.options ?? []).filter((o) => o !== TMPCOPYUP);
+  // Like runc, any other type goes to mount(2) as it is (overlay, a FUSE or block filesystem…).
+  const type = FILESYSTEMS[mount.type] ?? mount.type;
+  if (!/^[\w.+-]+$/.test(type)) refuse([...at, "type"], `"${mount.type}" is not a filesystem type`);
+  const options = (mount.options ?? []).filter((o) => o !== TMPCOPYUP && !NO_EFFECT_OPTIONS.has(o));
   return { source: mount.source || mount.type, target, type, options: [...options, "create=dir"] };
 }
 
@@ -222,6 +230,8 @@ function translateMount(mount: Mount, i: number, ctx: MountContext, mounted: Mou
     out.mountPoint({ target: target.target, kind: entry.options.includes("create=file") ? "file" : "directory", at: [...at, "destination"] });
   }
   out.add("lxc.mount.entry", fstabLine(entry));
+  const propagation = propagationOf(mount.options ?? []);
+  if (propagation !== undefined) out.propagation.push({ path: `/${target.target}`, flags: propagation });
   mounted.push({ target: target.target, hostSource: bind ? entry.source : HOST_VIEW[entry.type] });
 }
 

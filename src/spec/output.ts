@@ -6,6 +6,14 @@ import type { MountPoint, SharedBind } from "./paths";
 
 export type ConfigItem = readonly [key: string, value: string];
 
+/** A mount's propagation set inside the container once it is set up. */
+export interface PropagationChange {
+  /** Absolute inside the container. */
+  path: string;
+  /** mount(2)'s MS_* propagation flags, with MS_REC for the tree below. */
+  flags: number;
+}
+
 /** Host ids owning a file; default root. */
 export interface FileOwner {
   uid: number;
@@ -31,25 +39,29 @@ const HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /**
  * liblxc hooks we fill with shell lines, run with /bin/sh from the host. In
- * the container's new namespaces before pivot_root: `pre-mount` before the
- * rootfs is mounted; `mount` after the mount entries; `autodev` right after,
+ * the container's new namespaces before pivot_root: `mount` after the mount
+ * entries; `autodev` right after,
  * on the final /dev, just before liblxc adds its standard device nodes
  * (existing ones are kept). `start-host` in the monitor, with the host's
  * namespaces, once the container is set up (LXC_PID is the future init),
  * before the runtime's own start-host hook that holds it.
  */
-export type HookName = "pre-mount" | "mount" | "autodev" | "start-host";
+export type HookName = "mount" | "autodev" | "start-host";
 
 export class Translation {
   readonly items: ConfigItem[] = [];
   readonly files: StateFile[] = [];
   /** Spec fields skipped on purpose (an operator switch is off); the caller logs them at debug. */
   readonly notes: string[] = [];
+  /** What runc accepts but the kernel won't do as asked (logged at warn, as runc does). */
+  readonly warnings: string[] = [];
   /** Missing mount points the runtime creates in the image before starting. */
   readonly mountPoints: MountPoint[] = [];
   /** Bind mounts the runtime attaches itself once liblxc has set the container up. */
   readonly sharedBinds: SharedBind[] = [];
-  private readonly hookLines: Record<HookName, string[]> = { "pre-mount": [], mount: [], autodev: [], "start-host": [] };
+  /** Propagation the runtime sets, in order, once liblxc has set the container up (propagation.ts says why). */
+  readonly propagation: PropagationChange[] = [];
+  private readonly hookLines: Record<HookName, string[]> = { mount: [], autodev: [], "start-host": [] };
   /**
    * Host ids liblxc runs the mount and autodev hooks as: with a user
    * namespace the hooks run as the container's root (or init's user), which
@@ -74,6 +86,10 @@ export class Translation {
 
   note(message: string): void {
     this.notes.push(message);
+  }
+
+  warn(message: string): void {
+    this.warnings.push(message);
   }
 
   /** A file in the state directory; returns its absolute path for config items. */

@@ -12,10 +12,10 @@ import { translateMounts } from "./mounts";
 import {
   isolates, monitorJoins, planNamespaces, translateNamespaces, type NamespaceFileType, type NamespaceJoin, type NamespacePlan,
 } from "./namespaces";
-import { Translation, type ConfigItem, type FileOwner, type StateFile } from "./output";
+import { Translation, type ConfigItem, type FileOwner, type PropagationChange, type StateFile } from "./output";
 import { literalPath, type BindSourceKind, type MountedPath, type MountPoint, type ResolvePath, type SharedBind } from "./paths";
 import { refuseUnsupportedProcessFields, translateCwd, translateInit } from "./process";
-import { translateRootfsPropagation } from "./propagation";
+import { baselinePropagation, translateRootfsPropagation } from "./propagation";
 import { protectedPaths, translateProtectedPaths } from "./protected-paths";
 import { translateResources } from "./resources";
 import type { Spec } from "./schema";
@@ -126,6 +126,7 @@ export interface TranslationResult {
   files: StateFile[];
   /** For the log, at debug. */
   notes: string[];
+  warnings: string[];
   /** Namespaces the monitor joins before liblxc starts. */
   joins: NamespaceJoin[];
   /** Host ids liblxc runs its hooks as inside a user namespace (see Translation.hookOwner). */
@@ -134,6 +135,8 @@ export interface TranslationResult {
   mountPoints: MountPoint[];
   /** Shared (Bidirectional) bind mounts the runtime attaches once liblxc has set the container up. */
   sharedBinds: SharedBind[];
+  /** Propagation the runtime sets once liblxc has set the container up, before the shared binds. */
+  propagation: PropagationChange[];
   /** Every mount of the container in order, for looking at paths as the container will see them. */
   mounted: MountedPath[];
   /** For the monitor to set on itself before liblxc clones the init; undefined: leave them. */
@@ -169,13 +172,14 @@ export function translate(spec: Spec, ctx: TranslateContext): TranslationResult 
   }, out);
   translateProtectedPaths(paths, resolvePath, mounted, out);
   translateDevices(spec, plan, mounted, out);
+  baselinePropagation(out);
   translateRootfsPropagation(spec, out);
   translateCwd(process, resolvePath, mounted, out);
   out.finishHooks(ctx.stateDir);
   // Last: liblxc runs start-host hooks in order, and this one holds the container until `start`.
   out.add("lxc.hook.start-host", ctx.startHostHook);
   return {
-    items: out.items, files: out.files, notes: out.notes, joins: monitorJoins(plan, spec.linux), hookOwner: out.hookOwner,
-    mountPoints: out.mountPoints, sharedBinds: out.sharedBinds, mounted, initCapabilities,
+    items: out.items, files: out.files, notes: out.notes, warnings: out.warnings, joins: monitorJoins(plan, spec.linux), hookOwner: out.hookOwner,
+    mountPoints: out.mountPoints, sharedBinds: out.sharedBinds, propagation: out.propagation, mounted, initCapabilities,
   };
 }

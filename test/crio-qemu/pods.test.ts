@@ -4,19 +4,13 @@
 // limits for every size the node has, memory.oom.group), an in-place update,
 // an OOM kill, a privileged container. Each runs with crio-lxc and with runc.
 import { beforeAll, describe, expect } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { NS, PROPAGATION, SKIP_REASON, crictlOk, crioSuite, scenario } from "../support/crio";
-import { sh } from "../support/runtime";
+import { hugepageSizes, sh } from "../support/runtime";
 
 const MiB = 1024 * 1024;
 
-/** Hugepage sizes of this node, as the kubelet names them ("2MB", "1GB"). */
-function hugepageSizes(): string[] {
-  const dir = "/sys/kernel/mm/hugepages";
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).map((d) => Number(d.replace(/^hugepages-|kB$/g, ""))).map((kb) => (kb >= MiB ? `${kb / MiB}GB` : `${kb / 1024}MB`));
-}
 
 /** A container's resources as the kubelet sends them for requests/limits of `cpu` millicores and `memory` bytes. */
 function kubeletResources(cpuMillis: number, memory: number, oomScoreAdj: number) {

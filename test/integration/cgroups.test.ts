@@ -5,11 +5,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BIN, Sandbox, becomeSubreaper, busyboxSpec, requireBuilt, waitExit } from "../support/runtime";
+import { BIN, Sandbox, becomeSubreaper, busyboxSpec, hugepageBytes, hugepageSizes, requireBuilt, waitExit } from "../support/runtime";
 
 const CG = "/sys/fs/cgroup";
 /** Every cgroup this file makes is below this one. */
 const TOP = `crio-lxc-cgt-${process.pid}`;
+// The machine's smallest hugepage size: the hugetlb files are named after the sizes it has.
+const PAGE = hugepageSizes()[0] ?? "2MB";
+/** Two pages, in bytes: hugetlb limits are kept in whole pages. */
+const TWO_PAGES = 2 * hugepageBytes(PAGE);
 
 let sb: Sandbox;
 beforeAll(() => { requireBuilt(); becomeSubreaper(); sb = new Sandbox(); mkdirSync(join(CG, TOP)); });
@@ -203,7 +207,7 @@ describe("ps and events", () => {
     expect(event).toMatchObject({ type: "stats", id });
     expect(Object.keys(event.data)).toEqual(expect.arrayContaining(["cpu", "memory", "pids", "blkio", "hugetlb"]));
     expect(event.data.cpu.usage).toHaveProperty("kernel");
-    expect(event.data.hugetlb["2MB"]).toHaveProperty("failcnt", 0);
+    expect(event.data.hugetlb[PAGE]).toHaveProperty("failcnt", 0);
     sb.run(["delete", "--force", id]);
     await waitExit(pid);
   });
@@ -227,7 +231,7 @@ describe("ps and events", () => {
 });
 
 describe("update", () => {
-  const hugetlbMax = (id: string) => cg(`${TOP}/${id}`, "hugetlb.2MB.max");
+  const hugetlbMax = (id: string) => cg(`${TOP}/${id}`, `hugetlb.${PAGE}.max`);
   // A new cgroup shows the page-rounded maximum, one written "max" the word.
   const unlimited = (value: string) => value === "max" || BigInt(value) > 2n ** 62n;
 
@@ -235,16 +239,16 @@ describe("update", () => {
     const id = newId();
     const pid = create(id, ["sleep", "30"]);
     const file = join(sb.dir, `${id}.resources.json`);
-    writeFileSync(file, JSON.stringify({ hugepageLimits: [{ pageSize: "2MB", limit: 4194304 }] }));
+    writeFileSync(file, JSON.stringify({ hugepageLimits: [{ pageSize: PAGE, limit: TWO_PAGES }] }));
     expect(sb.run(["update", "--resources", file, id]).code).toBe(0);
-    expect(hugetlbMax(id)).toBe("4194304");
+    expect(hugetlbMax(id)).toBe(String(TWO_PAGES));
     const stdin = Bun.spawnSync([BIN, "--root", sb.root, "update", "--resources", "-", id], {
-      env: sb.env(), stdin: new Blob([JSON.stringify({ unified: { "hugetlb.2MB.rsvd.max": "2097152" } })]), stderr: "pipe",
+      env: sb.env(), stdin: new Blob([JSON.stringify({ unified: { [`hugetlb.${PAGE}.rsvd.max`]: String(TWO_PAGES / 2) } })]), stderr: "pipe",
     });
     expect(stdin.stderr.toString()).toBe("");
-    expect(cg(`${TOP}/${id}`, "hugetlb.2MB.rsvd.max")).toBe("2097152");
+    expect(cg(`${TOP}/${id}`, `hugetlb.${PAGE}.rsvd.max`)).toBe(String(TWO_PAGES / 2));
     expect(JSON.parse(readFileSync(join(sb.root, id, "resources.json"), "utf8"))).toMatchObject({
-      hugepageLimits: [{ pageSize: "2MB", limit: 4194304 }], unified: { "hugetlb.2MB.rsvd.max": "2097152" },
+      hugepageLimits: [{ pageSize: PAGE, limit: TWO_PAGES }], unified: { [`hugetlb.${PAGE}.rsvd.max`]: String(TWO_PAGES / 2) },
     });
     sb.run(["delete", "--force", id]);
     await waitExit(pid);
@@ -254,10 +258,10 @@ describe("update", () => {
     const id = newId();
     const pid = create(id, ["sleep", "30"]);
     const file = join(sb.dir, `${id}.bad.json`);
-    writeFileSync(file, JSON.stringify({ hugepageLimits: [{ pageSize: "2MB", limit: 4194304 }], unified: { "hugetlb.1GB.max": "lots" } }));
+    writeFileSync(file, JSON.stringify({ hugepageLimits: [{ pageSize: PAGE, limit: TWO_PAGES }], unified: { [`hugetlb.${PAGE}.rsvd.max`]: "lots" } }));
     const r = sb.run(["update", "-r", file, id]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${file}: unified["hugetlb.1GB.max"]: writing "lots" to hugetlb.1GB.max failed`);
+    expect(r.stderr).toContain(`${file}: unified["hugetlb.${PAGE}.rsvd.max"]: writing "lots" to hugetlb.${PAGE}.rsvd.max failed`);
     expect(unlimited(hugetlbMax(id))).toBe(true);
     sb.run(["delete", "--force", id]);
     await waitExit(pid);

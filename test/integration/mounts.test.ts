@@ -235,17 +235,23 @@ describe("mount propagation", () => {
     return out;
   }
 
-  test("rslave (liblxc's default): the host's new mounts propagate into the container", async () => {
-    const out = await seesHostMount({ rootfsPropagation: "rslave" });
-    expect(out).toContain("seen");
-    expect(out).toMatch(/ \/ rw,\S* shared:\d+ master:\d+ - /);
+  test("rslave and the default (runc's): the host's new mounts propagate into the container, / is a slave and nothing more", async () => {
+    for (const linux of [{ rootfsPropagation: "rslave" }, {}]) {
+      const out = await seesHostMount(linux);
+      expect(out).toContain("seen");
+      expect(out).toMatch(/ \/ rw,\S* master:\d+ - /);
+    }
   });
 
-  test("rprivate: they don't", async () => {
+  test("rprivate: they don't, and / is private (not the shared peer group liblxc leaves)", async () => {
     const out = await seesHostMount({ rootfsPropagation: "rprivate" });
     expect(out).toContain("unseen");
-    // liblxc makes the rootfs shared after pivot_root, in a peer group of its own.
-    expect(out).toMatch(/ \/ rw,\S* shared:\d+ - /);
+    expect(out).toMatch(/ \/ rw,\S* - /);
+  });
+
+  test("rshared: / is shared in a peer group of the container's own; runbindable: unbindable", async () => {
+    expect(await seesHostMount({ rootfsPropagation: "rshared" })).toMatch(/ \/ rw,\S* shared:\d+ master:\d+ - /);
+    expect(await seesHostMount({ rootfsPropagation: "runbindable" })).toMatch(/ \/ rw,\S* unbindable - /);
   });
 
   test("a bind mount's own rslave/rprivate: the host's new mounts under the source reach it or not", async () => {
@@ -287,8 +293,9 @@ describe("mount propagation", () => {
     expect(out).toBe("host\nrw,nosuid,relatime\n");
   });
 
-  test("unbindable is refused, naming the field", () => {
-    const option = box.create(box.spec("true", { mounts: [PROC, { destination: "/m", type: "tmpfs", options: ["unbindable"] }] }));
-    expect(option.stderr).toContain('mounts[1].options[0]: "unbindable" can\'t be honoured');
+  test("a mount's own propagation option outlives liblxc's sharing of the whole tree", async () => {
+    const mounts = [PROC, { destination: "/u", type: "tmpfs", options: ["unbindable"] }, { destination: "/p", type: "tmpfs", options: ["private"] }];
+    const { out } = await box.run("awk '$5 == \"/u\" || $5 == \"/p\" { print $5, $7 }' /proc/self/mountinfo", { mounts });
+    expect(out).toBe("/u unbindable\n/p -\n");
   });
 });

@@ -1,10 +1,12 @@
 // linux.resources in the cgroup files of a running container, and `update`
 // rewriting them, on a real cgroup2 (run with scripts/qemu-lane).
 import { describe, expect, test } from "bun:test";
-import { BIN, type Sandbox, waitExit } from "../support/runtime";
+import { BIN, type Sandbox, hugepageBytes, hugepageSizes, waitExit } from "../support/runtime";
 import { cgroupFile, createContainer, guestSuite, ramDisk, spec } from "./guest";
 
 const MiB = 1024 * 1024;
+/** The guest's smallest hugepage size: hugetlb files are named after the sizes the machine has. */
+const PAGE = hugepageSizes()[0] ?? "2MB";
 let sb: Sandbox;
 const { top: TOP, newId } = guestSuite("qres", (made) => { sb = made; });
 
@@ -23,7 +25,7 @@ describe("every resource field lands in its cgroup v2 file", () => {
           throttleReadBpsDevice: [{ major: Number(disk.split(":")[0]), minor: Number(disk.split(":")[1]), rate: MiB }],
           throttleWriteIOPSDevice: [{ major: Number(disk.split(":")[0]), minor: Number(disk.split(":")[1]), rate: 100 }],
         },
-        hugepageLimits: [{ pageSize: "2MB", limit: 4 * MiB }],
+        hugepageLimits: [{ pageSize: PAGE, limit: 2 * hugepageBytes(PAGE) }],
         unified: { "memory.high": String(60 * MiB), "memory.oom.group": "1" },
       },
     });
@@ -34,7 +36,7 @@ describe("every resource field lands in its cgroup v2 file", () => {
     expect(file("pids.max")).toBe("50");
     expect(file("io.weight")).toBe("default 2930");
     expect(file("io.max")).toBe(`${disk} rbps=${MiB} wbps=max riops=max wiops=100`);
-    expect(file("hugetlb.2MB.max")).toBe(`${4 * MiB}`);
+    expect(file(`hugetlb.${PAGE}.max`)).toBe(`${2 * hugepageBytes(PAGE)}`);
     expect([file("memory.high"), file("memory.oom.group")]).toEqual([`${60 * MiB}`, "1"]);
     // The container itself runs on the CPU it was given.
     expect(require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8")).toMatch(/^Cpus_allowed_list:\s+1$/m);

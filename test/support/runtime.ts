@@ -145,6 +145,19 @@ export class Sandbox {
   }
 }
 
+/** Hugepage sizes of this machine, smallest first, as the kubelet and cgroup files name them ("2MB", "1GB"). */
+export function hugepageSizes(): string[] {
+  const dir = "/sys/kernel/mm/hugepages";
+  if (!existsSync(dir)) return [];
+  const kib = readdirSync(dir).map((d) => Number(d.replace(/^hugepages-|kB$/g, ""))).sort((a, b) => a - b);
+  return kib.map((kb) => (kb >= 1024 * 1024 ? `${kb / (1024 * 1024)}GB` : kb >= 1024 ? `${kb / 1024}MB` : `${kb}KB`));
+}
+
+/** Bytes in a hugepage size named as hugepageSizes() names it. */
+export function hugepageBytes(size: string): number {
+  return Number(size.slice(0, -2)) * { KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 }[size.slice(-2)]!;
+}
+
 export function cgroupExists(dir: string): boolean {
   return existsSync(join("/sys/fs/cgroup", dir));
 }

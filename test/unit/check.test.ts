@@ -60,7 +60,7 @@ test("every config item the translator writes is one `check` asks liblxc about",
     return translate(parseSpec(JSON.parse(readFileSync(file, "utf8")), file), context()).items.map(([key]) => key);
   });
   const keys = new Set([...goldenKeys, ...WIDE_PATCHES.flatMap((patch) => run(patch, { hostHasAppArmor: true }).items.map(([key]) => key))]);
-  for (const key of ["lxc.hook.pre-mount", "lxc.hook.mount", "lxc.hook.autodev", "lxc.idmap", "lxc.arch", "lxc.time.offset.boot", "lxc.namespace.share.user", "lxc.seccomp.profile"]) {
+  for (const key of ["lxc.hook.mount", "lxc.hook.autodev", "lxc.idmap", "lxc.arch", "lxc.time.offset.boot", "lxc.namespace.share.user", "lxc.seccomp.profile"]) {
     expect(keys).toContain(key);
   }
   expect([...keys].filter((key) => !isKnownConfigKey(key))).toEqual([]);

@@ -163,11 +163,14 @@ describe("exec --process FILE", () => {
     expect(p.caps).toEqual({ bounding: CAP(CHOWN) | CAP(KILL), effective: CAP(KILL), permitted: CAP(CHOWN) | CAP(KILL), inheritable: CAP(KILL), ambient: CAP(KILL) });
   });
 
+  test("ambient capabilities outside permitted ∩ inheritable are dropped, not refused (runc spec's defaults, as runc and crun)", () => {
+    const ambient = processFile({ ...minimal, capabilities: { bounding: ["CAP_KILL"], permitted: ["CAP_KILL"], ambient: ["CAP_KILL"] } });
+    expect(plan(["-p", ambient, "c1"]).caps!.ambient).toBe(0n);
+  });
+
   test("errors name the file and the JSON path", () => {
     const noCwd = processFile({ args: ["x"] });
     expect(errorOf(() => plan(["-p", noCwd, "c1"]))).toBe(`${noCwd}: cwd: required`);
-    const ambient = processFile({ ...minimal, capabilities: { permitted: ["CAP_KILL"], ambient: ["CAP_KILL"] } });
-    expect(errorOf(() => plan(["-p", ambient, "c1"]))).toBe(`${ambient}: capabilities.ambient: CAP_KILL must be in both the permitted and the inheritable set`);
     const effective = processFile({ ...minimal, capabilities: { effective: ["CAP_KILL"] } });
     expect(errorOf(() => plan(["-p", effective, "c1"]))).toBe(`${effective}: capabilities.effective: CAP_KILL not in the permitted set`);
     const scheduler = processFile({ ...minimal, scheduler: { policy: "SCHED_OTHER" } });

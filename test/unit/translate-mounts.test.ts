@@ -50,7 +50,7 @@ describe("mounts", () => {
   test("refusals", () => {
     expect(refusal(mounts({ destination: "tmp", type: "tmpfs" }))).toMatch(/^mounts\[0\]\.destination: expected an absolute path/);
     expect(refusal(mounts({ destination: "/", type: "tmpfs" }))).toMatch(/^mounts\[0\]\.destination: cannot be the container's root/);
-    expect(refusal(mounts({ destination: "/x", type: "nfs", source: "h:/x" }))).toMatch(/^mounts\[0\]\.type: unsupported filesystem type "nfs"/);
+    expect(refusal(mounts({ destination: "/x", type: "nfs4 x", source: "h:/x" }))).toMatch(/^mounts\[0\]\.type: "nfs4 x" is not a filesystem type/);
     expect(refusal(mounts({ destination: "/x" }))).toMatch(/^mounts\[0\]\.type: required unless the mount is a bind mount/);
     expect(refusal(mounts({ destination: "/x", type: "bind", source: "/srv/data", options: ["nosuid", "tmpcopyup"] }))).toMatch(/^mounts\[0\]\.options\[1\]: "tmpcopyup" applies to tmpfs mounts only/);
     expect(refusal(mounts({ destination: "/x", type: "tmpfs", options: ["optional"] }))).toMatch(/^mounts\[0\]\.options\[0\]: "optional" clashes with liblxc's own/);
@@ -172,14 +172,15 @@ describe("bind mount flags and propagation", () => {
       .toMatch(/^mounts\[1\]\.options: "tmpcopyup" on \/a\/b is not supported: its content would come from the mount on \/a, not the image/);
     expect(refusal(mounts({ destination: "/dev/x", type: "tmpfs", options: ["tmpcopyup"] }))).toContain("lxc.autodev's tmpfs on /dev");
   });
-  test("rootfsPropagation private/rprivate make the new namespace's / private before the rootfs is mounted", () => {
-    const { items, files } = run({ linux: { namespaces: [{ type: "mount" }], rootfsPropagation: "rprivate" } });
-    expect(items).toContainEqual(["lxc.hook.pre-mount", "/bin/sh '/run/crio-lxc/c0ffee/pre-mount-hook.sh'"]);
-    expect(files.find((f) => f.name === "pre-mount-hook.sh")!.content).toContain("\nmount --make-rprivate /\n");
-    expect(run({ linux: { namespaces: [{ type: "mount" }], rootfsPropagation: "rslave" } }).files).toEqual([]);
-  });
-  test("unbindable mount options are refused", () => {
-    expect(refusal(mounts({ destination: "/m", type: "tmpfs", options: ["unbindable"] }))).toMatch(/^mounts\[0\]\.options\[0\]: "unbindable" can't be honoured/);
+  test("propagation as runc sets it, after liblxc's setup: the tree a slave, then each mount's own option, then rootfsPropagation", () => {
+    const MS_REC = 0x4000, MS_UNBINDABLE = 1 << 17, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19, MS_SHARED = 1 << 20;
+    const spec = { ...mounts({ destination: "/m", type: "tmpfs", options: ["rprivate", "unbindable"] }, { destination: "/n", type: "tmpfs", options: ["slave"] }), linux: { namespaces: [{ type: "mount" }], rootfsPropagation: "rshared" } };
+    expect(run(spec).propagation).toEqual([
+      { path: "/", flags: MS_SLAVE | MS_REC }, { path: "/m", flags: MS_UNBINDABLE }, { path: "/n", flags: MS_SLAVE }, { path: "/", flags: MS_SHARED | MS_REC },
+    ]);
+    expect(run({ linux: { namespaces: [{ type: "mount" }] } }).propagation).toEqual([{ path: "/", flags: MS_SLAVE | MS_REC }]);
+    expect(run({ linux: { namespaces: [{ type: "mount" }], rootfsPropagation: "private" } }).propagation.at(-1)).toEqual({ path: "/", flags: MS_PRIVATE });
+    expect(run({ linux: { namespaces: [{ type: "mount" }], rootfsPropagation: "private" } }).files).toEqual([]);
   });
   test("a shared bind (Bidirectional) is no mount entry: the runtime attaches it, flags and recursion as asked", () => {
     const fake = fakeRootfs({ "/var/lib/kubelet": "missing" });
@@ -205,8 +206,8 @@ describe("bind mount flags and propagation", () => {
     expect(refusal({ ...mounts(shared()), linux })).toMatch(/^mounts\[0\]\.options: a shared bind mount is not supported yet by crio-lxc with a user namespace/);
   });
   test("hook scripts reset PATH and send stderr to the state directory", () => {
-    const script = run({ linux: { namespaces: [{ type: "mount" }], rootfsPropagation: "private" } }).files.find((f) => f.name === "pre-mount-hook.sh")!.content;
-    expect(script).toBe("set -eu\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nexec 2>>'/run/crio-lxc/c0ffee/setup-errors'\nmount --make-private /\n");
+    const script = run({ linux: { namespaces: [{ type: "mount" }] }, mounts: [{ destination: "/m", type: "bind", source: "/srv/data", options: ["nosuid"] }] }).files.find((f) => f.name === "mount-hook.sh")!.content;
+    expect(script).toMatch(/^set -eu\nPATH=\/usr\/local\/sbin:\/usr\/local\/bin:\/usr\/sbin:\/usr\/bin:\/sbin:\/bin\nexec 2>>'\/run\/crio-lxc\/c0ffee\/setup-errors'\nmount -o /);
   });
 });
 

@@ -50,8 +50,6 @@ describe("refusals name the field", () => {
     ["timeOffsets without time namespace", { linux: { timeOffsets: { monotonic: { secs: 10 } } } }, /^linux\.timeOffsets\.monotonic: requires a new time namespace/],
     ["personality flags", { linux: { personality: { domain: "LINUX32", flags: ["ADDR_NO_RANDOMIZE"] } } }, /^linux\.personality\.flags: not supported by crio-lxc/],
     ["intelRdt", { linux: { intelRdt: { closID: "x" } } }, /^linux\.intelRdt\.closID: not supported yet/],
-    ["rootfsPropagation unbindable", { linux: { rootfsPropagation: "unbindable" } }, /^linux\.rootfsPropagation: "unbindable" can't be honoured: liblxc makes the container's whole mount tree shared/],
-    ["rootfsPropagation unbindable", { linux: { rootfsPropagation: "runbindable" } }, /^linux\.rootfsPropagation: "runbindable" can't be honoured: .* undoes it/],
     ["rootfsPropagation unknown", { linux: { rootfsPropagation: "sideways" } }, /^linux\.rootfsPropagation: unknown propagation "sideways"/],
     ["cwd is a file", { process: { cwd: "/etc/passwd" } }, /^process\.cwd: "\/etc\/passwd" is not a directory/, { resolvePath: (path) => ({ target: path.slice(1), kind: "file", belowMount: false }) }],
     ["scheduler", { process: { scheduler: { policy: "SCHED_FIFO", priority: 1 } } }, /^process\.scheduler\.policy: not supported yet/],
@@ -93,22 +91,29 @@ describe("capabilities", () => {
     expect(initCaps(user)).toEqual({ inheritable: [5], ambient: [5], keepAmbientOnSetuid: true });
     expect(initCaps(caps({ bounding: all }, { uid: 1000, gid: 1000 }))).toEqual({ inheritable: [], ambient: [], keepAmbientOnSetuid: false });
   });
-  test("for uid 0, effective and permitted must be the bounding set (∪ inheritable): the kernel grants exactly that at exec", () => {
+  test("for uid 0, effective and permitted other than bounding ∪ inheritable are accepted with a note: the kernel grants exactly that at exec, as under runc", () => {
     const both = ["CAP_KILL", "CAP_CHOWN"];
     expect(values(caps({ bounding: both, effective: both, permitted: both, inheritable: ["CAP_CHOWN"] }), "lxc.cap.keep")).toEqual(["kill chown"]);
-    expect(refusal(caps({ bounding: ["CAP_KILL", "CAP_CHOWN"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"] })))
-      .toMatch(/^process\.capabilities\.effective: must equal the bounding and inheritable sets together \(CAP_KILL, CAP_CHOWN\)/);
+    const { notes } = run(caps({ bounding: both, effective: ["CAP_KILL"], permitted: ["CAP_KILL"] }));
+    expect(notes.join()).toMatch(/uid 0 init gets permitted = effective = bounding ∪ inheritable \(CAP_KILL, CAP_CHOWN\)/);
   });
   test("non-root: effective and permitted beyond ambient are accepted, with a note (the kernel drops them at exec, as with runc)", () => {
     const { notes } = run(caps({ bounding: ["CAP_KILL"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"] }, { uid: 1000, gid: 1000 }));
     expect(notes.join()).toMatch(/non-root init gets permitted = effective = ambient \(none\)/);
   });
+  test("ambient capabilities outside permitted ∩ inheritable (runc spec's defaults) are dropped with a warning, as runc and crun run them", () => {
+    const user = { uid: 1000, gid: 1000 };
+    const runcSpec = caps({ bounding: ["CAP_KILL", "CAP_CHOWN"], effective: ["CAP_KILL", "CAP_CHOWN"], permitted: ["CAP_KILL", "CAP_CHOWN"], ambient: ["CAP_KILL", "CAP_CHOWN"] });
+    const { warnings } = run(runcSpec);
+    expect(warnings.join()).toMatch(/^process\.capabilities\.ambient: CAP_KILL, CAP_CHOWN not raised: the kernel only keeps ambient capabilities that are both permitted and inheritable/);
+    expect(initCaps(runcSpec)).toEqual({ inheritable: [], ambient: [], keepAmbientOnSetuid: false });
+    const partly = caps({ bounding: ["CAP_KILL", "CAP_CHOWN"], permitted: ["CAP_KILL"], inheritable: ["CAP_KILL", "CAP_CHOWN"], ambient: ["CAP_KILL", "CAP_CHOWN"] }, user);
+    expect(initCaps(partly)).toEqual({ inheritable: [0, 5], ambient: [5], keepAmbientOnSetuid: true });
+  });
   test("sets the kernel can't hold", () => {
     const user = { uid: 1000, gid: 1000 };
     expect(refusal(caps({ bounding: ["CAP_KILL"], inheritable: ["CAP_KILL", "CAP_CHOWN"] }))).toMatch(/^process\.capabilities\.inheritable\[1\]: CAP_CHOWN is not in the bounding set/);
     expect(refusal(caps({ bounding: ["CAP_KILL"], effective: ["CAP_KILL"] }, user))).toMatch(/^process\.capabilities\.effective\[0\]: CAP_KILL is not in the permitted set/);
-    expect(refusal(caps({ bounding: ["CAP_KILL"], permitted: ["CAP_KILL"], ambient: ["CAP_KILL"] }, user))).toMatch(/^process\.capabilities\.ambient\[0\]: CAP_KILL is not in the inheritable set/);
-    expect(refusal(caps({ bounding: ["CAP_KILL"], inheritable: ["CAP_KILL"], ambient: ["CAP_KILL"] }, user))).toMatch(/^process\.capabilities\.ambient\[0\]: CAP_KILL is not in the permitted set/);
   });
   test("unknown capability", () => {
     expect(refusal(caps({ bounding: ["CAP_CHOWN", "CAP_FLY"] }))).toMatch(/^process\.capabilities\.bounding\[1\]: unknown capability "CAP_FLY"/);
