@@ -122,12 +122,13 @@ function prepareEnv(exec: ExecProcess, uid: number, ctx: PlanContext): string[] 
 }
 
 function capabilityMasks(exec: ExecProcess, ctx: PlanContext): CapabilityMasks | undefined {
-  const caps = exec.process.capabilities ?? ctx.spec.process?.capabilities;
-  if (!caps) return undefined;
+  const given = exec.process.capabilities ?? ctx.spec.process?.capabilities;
   if (!ctx.features.capabilities) {
-    ctx.note("process.capabilities skipped: capabilities are disabled (CRIO_LXC_CAPABILITIES=false)");
+    if (given) ctx.note("process.capabilities skipped: capabilities are disabled (CRIO_LXC_CAPABILITIES=false)");
     return undefined;
   }
+  // Like runc: no capabilities object means every set empty.
+  const caps = given ?? {};
   const at = exec.process.capabilities ? ["capabilities"] : undefined;
   const where = (set: string, i?: number): JsonPathSegment[] => [...(at ?? ["process", "capabilities"]), set, ...(i === undefined ? [] : [i])];
   const fail = (path: JsonPathSegment[], reason: string): never => (at ? refuse(exec, path, reason) : refuseInSpec(ctx, path, reason));

@@ -43,3 +43,15 @@ export function initExecFailure(messages: readonly string[]): string | undefined
   }
   return undefined;
 }
+
+/**
+ * The mount liblxc failed on ("No such device - Failed to mount "x" onto
+ * "<rootfs mount>/mnt""): its errno text and its target inside the container.
+ */
+export function failedMount(messages: readonly string[]): { why: string; target: string } | undefined {
+  for (const message of messages) {
+    const m = /^(.+) - Failed to mount ".*" onto "(?:[^"]*\/lxc\/rootfs)?(\/[^"]*)"$/.exec(message);
+    if (m) return { why: m[1]!, target: m[2]! };
+  }
+  return undefined;
+}

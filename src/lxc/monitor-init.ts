@@ -14,38 +14,100 @@ int strcmp(const char *a, const char *b);
 char *strstr(const char *haystack, const char *needle);
 int mprotect(void *addr, unsigned long len, int prot);
 int putenv(char *string);
+long write(int fd, const void *buf, unsigned long count);
+void _exit(int status);
 
 struct cap_header { unsigned int version; int pid; };
 struct cap_data { unsigned int effective, permitted, inheritable; };
 
 /*
- * caps: NULL, or {inheritable low, high, ambient low, high, keep ambient on setuid}.
- * liblxc clones the init from this process and only touches its bounding set.
+ * The init's capabilities, as words (two per 64-bit set):
+ * [0,1] inheritable, [2,3] ambient, [4] keep ambient on setuid,
+ * [5,6] effective, [7,8] permitted, [9] CAPS_AT_* flags, [10] the init's uid.
  */
-static int set_init_caps(const unsigned int *caps)
+enum { CAPS_AT_EXEC = 1, CAPS_AT_SETUID = 2 };
+static const unsigned int *init_caps;
+
+static int raise_ambient(const unsigned int *amb)
+{
+	if (prctl(47 /* PR_CAP_AMBIENT */, 4 /* CLEAR_ALL */, 0, 0, 0) != 0)
+		return -1;
+	for (int cap = 0; cap < 64; cap++)
+		if ((amb[cap / 32] >> (cap % 32)) & 1)
+			if (prctl(47, 2 /* RAISE */, cap, 0, 0) != 0)
+				return -1;
+	return 0;
+}
+
+/* The inheritable set, SECBIT_NO_SETUID_FIXUP when the ambient set must survive a switch to a non-root uid, the ambient set. */
+static int set_inheritable_and_ambient(const unsigned int *caps)
 {
 	struct cap_header header = { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0 };
 	struct cap_data data[2];
-	if (!caps)
-		return 0;
 	if (capget(&header, data) != 0)
 		return -1;
 	data[0].inheritable = caps[0];
 	data[1].inheritable = caps[1];
 	if (capset(&header, data) != 0)
 		return -1;
-	if (prctl(47 /* PR_CAP_AMBIENT */, 4 /* CLEAR_ALL */, 0, 0, 0) != 0)
-		return -1;
-	for (int cap = 0; cap < 64; cap++)
-		if ((caps[2 + cap / 32] >> (cap % 32)) & 1)
-			if (prctl(47, 2 /* RAISE */, cap, 0, 0) != 0)
-				return -1;
 	if (caps[4]) {
 		int bits = prctl(27 /* PR_GET_SECUREBITS */, 0, 0, 0, 0);
 		if (bits < 0 || prctl(28 /* PR_SET_SECUREBITS */, bits | 4 /* SECBIT_NO_SETUID_FIXUP */, 0, 0, 0) != 0)
 			return -1;
 	}
-	return 0;
+	return raise_ambient(caps + 2);
+}
+
+/*
+ * In the monitor, before liblxc clones the init from it: liblxc only drops
+ * from the bounding set and keeps the rest. A new user namespace resets the
+ * inheritable and ambient sets (and securebits), so then it is left to
+ * setresuid_with_init_caps.
+ */
+static int set_init_caps(const unsigned int *caps)
+{
+	init_caps = caps;
+	if (!caps || (caps[9] & CAPS_AT_SETUID))
+		return 0;
+	return set_inheritable_and_ambient(caps);
+}
+
+static void init_caps_failed(void)
+{
+	static const char msg[] = "crio-lxc: setting the container process's capabilities failed\\n";
+	write(2, msg, sizeof(msg) - 1);
+	_exit(CAPS_FAILED);
+}
+
+static int (*lxc_setresuid)(unsigned int r, unsigned int e, unsigned int s);
+static int (*lxc_execvp)(const char *file, char *const argv[]);
+
+/* liblxc's init switching to a non-root user in its user namespace: still root there, it can set them. */
+static int setresuid_with_init_caps(unsigned int r, unsigned int e, unsigned int s)
+{
+	if (init_caps && (init_caps[9] & CAPS_AT_SETUID) && r == init_caps[10])
+		if (set_inheritable_and_ambient(init_caps) != 0)
+			init_caps_failed();
+	return lxc_setresuid(r, e, s);
+}
+
+/*
+ * liblxc's init exec'ing the container's process as root: effective and
+ * permitted as the spec says, as runc sets them before its exec (with
+ * no_new_privs the kernel then keeps no more than those).
+ */
+static int execvp_with_init_caps(const char *file, char *const argv[])
+{
+	if (init_caps && (init_caps[9] & CAPS_AT_EXEC)) {
+		struct cap_header header = { 0x20080522, 0 };
+		struct cap_data data[2] = {
+			{ init_caps[5], init_caps[7], init_caps[0] },
+			{ init_caps[6], init_caps[8], init_caps[1] },
+		};
+		if (capset(&header, data) != 0 || raise_ambient(init_caps + 2) != 0)
+			init_caps_failed();
+	}
+	return lxc_execvp(file, argv);
 }
 
 /* ELF64 as the dynamic loader left it in memory. */
@@ -69,6 +131,8 @@ static int putenv_without_lxc_marker(char *string)
 struct got_patch { const char *name; void *replacement; void **original; };
 static struct got_patch got_patches[] = {
 	{ "putenv", (void *)putenv_without_lxc_marker, (void **)&lxc_putenv },
+	{ "setresuid", (void *)setresuid_with_init_caps, (void **)&lxc_setresuid },
+	{ "execvp", (void *)execvp_with_init_caps, (void **)&lxc_execvp },
 };
 
 static void patch_got_slots(unsigned long base, struct elf_rela *rela, unsigned long size, struct elf_sym *symtab, const char *strtab)

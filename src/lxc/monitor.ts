@@ -19,12 +19,10 @@ const MONITOR_C = `
 typedef void (*sighandler_t)(int);
 typedef _Bool (*lxc_start_fn)(void *c, int useinit, char *const argv[]);
 int fork(void);
-void _exit(int status);
 sighandler_t signal(int signum, sighandler_t handler);
 int sigprocmask(int how, const void *set, void *oldset);
 int unsetenv(const char *name);
 int setns(int fd, int nstype);
-long write(int fd, const void *buf, unsigned long count);
 unsigned long strlen(const char *s);
 int setsid(void);
 int fcntl(int fd, int cmd, ...);
@@ -162,9 +160,18 @@ function maskWords(caps: readonly number[]): [number, number] {
   return words;
 }
 
+/** CAPS_AT_* in monitor-init.ts's C. */
+const CAPS_AT_EXEC = 1;
+const CAPS_AT_SETUID = 2;
+
+/** The words monitor-init.ts's init_caps reads. */
 function capabilityWords(caps: InitCapabilities | undefined) {
   if (!caps) return undefined;
-  return new Uint32Array([...maskWords(caps.inheritable), ...maskWords(caps.ambient), caps.keepAmbientOnSetuid ? 1 : 0]);
+  const at = (caps.atExec ? CAPS_AT_EXEC : 0) | (caps.atSetuid ? CAPS_AT_SETUID : 0);
+  return new Uint32Array([
+    ...maskWords(caps.inheritable), ...maskWords(caps.ambient), caps.keepAmbientOnSetuid ? 1 : 0,
+    ...maskWords(caps.effective), ...maskWords(caps.permitted), at, caps.initUid,
+  ]);
 }
 
 /** Forks the monitor, which starts the container in the foreground; returns its pid. */

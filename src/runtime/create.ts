@@ -2,10 +2,10 @@
 // container is fully set up and held at the start-host hook, with the future
 // init's pid in the pid-file.
 import { chmodSync, chownSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, posix, resolve } from "node:path";
 import { requireUnifiedHierarchy } from "../cgroup";
 import { liblxc } from "../lxc/liblxc";
-import { logSize, lxcErrorsSince } from "../lxc/log-errors";
+import { failedMount, logSize, lxcErrorsSince } from "../lxc/log-errors";
 import { CAPS_FAILED, forkMonitor, type MonitorJoin } from "../lxc/monitor";
 import { refuse } from "../spec/errors";
 import { loadSpec, type Spec } from "../spec/schema";
@@ -266,7 +266,7 @@ async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, transl
         result = waitReady(readyFd, monitorPidfd, deadline);
       }
       if ("timedOut" in result) throw new RuntimeError(`container was not set up within CRIO_LXC_CREATE_TIMEOUT (${ctx.settings.createTimeout} ms)`);
-      if ("monitorExited" in result) throw monitorFailure(monitorPid, stateDir, ctx.settings.logFile, logOffset);
+      if ("monitorExited" in result) throw monitorFailure(monitorPid, stateDir, ctx.settings.logFile, logOffset, spec);
       if (!("initPid" in result)) throw new RuntimeError("unexpected report from the container's create-phase hold");
       record.init = processRef(result.initPid);
       if (!record.init) throw new RuntimeError(`container init ${result.initPid} vanished during create`);
@@ -298,13 +298,19 @@ function forkWithUmask(umask: number, fork: () => number): number {
 }
 
 /** Why the monitor exited before the container was set up. */
-function monitorFailure(monitorPid: number, stateDir: string, logFile: string, logOffset: number): RuntimeError {
+function monitorFailure(monitorPid: number, stateDir: string, logFile: string, logOffset: number, spec: Spec): RuntimeError {
   const [pid, status] = waitpid(monitorPid, WNOHANG);
   if (pid === monitorPid && (status & 0x7f) === 0 && (status >> 8) === CAPS_FAILED) {
     return new RuntimeError("process.capabilities: could not give the init its inheritable or ambient capabilities: crio-lxc itself lacks one of them");
   }
   const setupError = setupErrors(stateDir);
   const lxcErrors = lxcErrorsSince(logFile, logOffset).slice(0, 3);
+  const mount = failedMount(lxcErrors);
+  const i = mount ? (spec.mounts ?? []).findIndex((m) => posix.normalize(`/${m.destination}`) === mount.target) : -1;
+  if (mount && i >= 0) {
+    const { type, source } = spec.mounts![i]!;
+    return new RuntimeError(`mounts[${i}]: mounting ${JSON.stringify(source ?? type)} (type ${JSON.stringify(type ?? "bind")}) on ${mount.target} failed: ${mount.why} (see ${logFile})`);
+  }
   const why = setupError ? `: ${setupError}` : lxcErrors.length ? `: ${lxcErrors.join("; ")}` : "";
   return new RuntimeError(`liblxc failed to set up the container${why} (see ${logFile})`);
 }

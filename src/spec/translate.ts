@@ -97,7 +97,7 @@ function requireProcess(spec: Spec): Process {
 }
 
 function translateBase(spec: Spec, ctx: TranslateContext, plan: NamespacePlan, out: Translation): void {
-  translateUts(spec, ctx.id, plan, out);
+  translateUts(spec, plan, out);
   out.add("lxc.rootfs.path", `dir:${posix.resolve(ctx.bundle, spec.root.path)}`);
   if (spec.root.readonly) out.add("lxc.rootfs.options", "ro");
   out.add("lxc.autodev", 1);
@@ -160,7 +160,7 @@ export function translate(spec: Spec, ctx: TranslateContext): TranslationResult 
   translatePersonality(spec, out);
   translateInit(process, plan, out, ctx.homeDirectory);
   translateAppArmor(process, ctx.features, ctx.hostHasAppArmor, out);
-  const initCapabilities = translateCapabilities(process, ctx.features, out);
+  const initCapabilities = translateCapabilities(process, ctx.features, isolates(plan, "user"), out);
   translateSeccomp(spec.linux?.seccomp, { features: ctx.features, stateDir: ctx.stateDir, hostArch: ctx.hostArch ?? arch() }, out);
   translateSysctls(spec, plan, out);
   translateResources(spec.linux?.resources, ctx.features, out, { bfq: ctx.bfq ?? false });

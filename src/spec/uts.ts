@@ -27,7 +27,7 @@ export function setUtsNameLine(name: UtsName, value: string, plan: NamespacePlan
   return orFail(`${name} -- ${shellQuote(value)}`, `${failed} with the host's ${name} command`);
 }
 
-export function translateUts(spec: Spec, id: string, plan: NamespacePlan, out: Translation): void {
+export function translateUts(spec: Spec, plan: NamespacePlan, out: Translation): void {
   const joined = plan.joined.has("uts");
   if (!plan.created.includes("uts") && !joined) {
     // Setting them would rename the host.
@@ -42,8 +42,9 @@ export function translateUts(spec: Spec, id: string, plan: NamespacePlan, out: T
   // is renamed as runc does: the names are set in it, for every process there.
   if (joined) {
     if (spec.hostname) out.hookLine("mount", setUtsNameLine("hostname", spec.hostname, plan, ["hostname"]));
-  } else {
-    out.add("lxc.uts.name", spec.hostname || id.slice(0, MAX_UTS_NAME));
+  } else if (spec.hostname) {
+    // Like runc: without a hostname the new namespace keeps the caller's.
+    out.add("lxc.uts.name", spec.hostname);
   }
   // liblxc has no domainname setting.
   if (spec.domainname) out.hookLine("mount", setUtsNameLine("domainname", spec.domainname, plan, ["domainname"]));

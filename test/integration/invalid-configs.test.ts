@@ -41,7 +41,7 @@ const CASES: Array<[string, Spec, string]> = [
   ["relative namespace path", withLinux({ namespaces: [{ type: "mount" }, { type: "network", path: "proc/1/ns/net" }] }), "linux.namespaces[1].path"],
   ["no mount namespace", withLinux({ namespaces: [{ type: "pid" }] }), "linux.namespaces"],
   ["relative mount destination", merge(base(), { mounts: [{ destination: "mnt", type: "tmpfs", source: "tmpfs" }] }), "mounts[0].destination"],
-  ["unknown mount type", merge(base(), { mounts: [{ destination: "/mnt", type: "zfs-of-dreams", source: "x" }] }), "mounts[0].type"],
+  ["unknown mount type", merge(base(), { mounts: [{ destination: "/mnt", type: "zfs-of-dreams", source: "x" }] }), "mounts[0]"],
   ["missing bind source", merge(base(), { mounts: [{ destination: "/mnt", type: "bind", source: "/no/such/dir", options: ["bind"] }] }), "mounts[0]"],
   ["mount destination escaping to /", merge(base(), { mounts: [{ destination: "/../../..", type: "tmpfs", source: "tmpfs" }] }), "mounts[0].destination"],
   ["bad seccomp default action", withLinux({ seccomp: { defaultAction: "SCMP_ACT_EXPLODE" } }), "linux.seccomp.defaultAction"],

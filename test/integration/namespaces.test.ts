@@ -183,6 +183,16 @@ describe("user namespace", () => {
     expect(await output(newId(), s)).toBe("0\t65535\n123456789\nexample.org\nuserns\n");
   });
 
+  test("all five capability sets as asked, for root and a non-root user (the new namespace resets inheritable and ambient; runc sets them in it)", async () => {
+    const sets = { bounding: ["CAP_CHOWN", "CAP_KILL"], effective: ["CAP_CHOWN", "CAP_KILL"], permitted: ["CAP_CHOWN", "CAP_KILL"], inheritable: ["CAP_KILL"], ambient: ["CAP_KILL"] };
+    const status = ["sh", "-c", "grep ^Cap /proc/self/status"];
+    const lines = (inh: string, prm: string, amb: string) => `CapInh:\t${inh}\nCapPrm:\t${prm}\nCapEff:\t${prm}\nCapBnd:\t0000000000000021\nCapAmb:\t${amb}\n`;
+    const root = spec(status, { namespaces: userNamespaces, ...USER_MAPPINGS }, { process: { ...(busyboxSpec({ args: status }).process as object), capabilities: sets } });
+    expect(await output(newId(), root)).toBe(lines("0000000000000020", "0000000000000021", "0000000000000020"));
+    const user = spec(status, { namespaces: userNamespaces, ...USER_MAPPINGS }, { process: { ...(busyboxSpec({ args: status }).process as object), user: { uid: 1000, gid: 1000 }, capabilities: sets } });
+    expect(await output(newId(), user)).toBe(lines("0000000000000020", "0000000000000020", "0000000000000020"));
+  });
+
   test("a second container joins the first one's user and pid namespaces", async () => {
     const first = run(newId(), spec(["sleep", "60"], { namespaces: userNamespaces, ...USER_MAPPINGS }));
     try {
@@ -225,6 +235,10 @@ describe("sysctl", () => {
 test("hostname and domainname", async () => {
   const text = await output(newId(), spec(["sh", "-c", "hostname; cat /proc/sys/kernel/domainname; uname -n"], {}, { hostname: "web", domainname: "example.org" }));
   expect(text).toBe("web\nexample.org\nweb\n");
+});
+
+test("without a hostname a new uts namespace keeps the caller's, as with runc", async () => {
+  expect(await output(newId(), spec(["hostname"], {}, { hostname: undefined }))).toBe(`${readFileSync("/proc/sys/kernel/hostname", "utf8").trim()}\n`);
 });
 
 test("personality LINUX32 makes uname -m report i686", async () => {

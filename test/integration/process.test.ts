@@ -142,6 +142,20 @@ describe("capabilities", () => {
     expect(capabilities(out)).toEqual({ Inh: KILL, Prm: CHOWN | KILL | NET_BIND_SERVICE, Eff: CHOWN | KILL | NET_BIND_SERVICE, Bnd: CHOWN | KILL | NET_BIND_SERVICE, Amb: KILL });
   });
 
+  test("no capabilities object: every set empty, as with runc", async () => {
+    const { out } = await box.run(STATUS, process_({ capabilities: undefined }));
+    expect(capabilities(out)).toEqual({ Inh: 0n, Prm: 0n, Eff: 0n, Bnd: 0n, Amb: 0n });
+  });
+
+  test("root with no_new_privs and permitted narrower than bounding keeps no more than permitted, as with runc", async () => {
+    const bounding = ["CAP_CHOWN", "CAP_KILL"];
+    const narrow = await box.run(STATUS, process_({ noNewPrivileges: true, user: { uid: 0, gid: 0 }, capabilities: { bounding, effective: ["CAP_KILL"], permitted: ["CAP_KILL"] } }));
+    expect(capabilities(narrow.out)).toEqual({ Inh: 0n, Prm: KILL, Eff: KILL, Bnd: CHOWN | KILL, Amb: 0n });
+    // Without no_new_privs the kernel gives root the whole bounding set at exec.
+    const wide = await box.run(STATUS, process_({ noNewPrivileges: false, user: { uid: 0, gid: 0 }, capabilities: { bounding, effective: ["CAP_KILL"], permitted: ["CAP_KILL"] } }));
+    expect(capabilities(wide.out)).toEqual({ Inh: 0n, Prm: CHOWN | KILL, Eff: CHOWN | KILL, Bnd: CHOWN | KILL, Amb: 0n });
+  });
+
   test("non-root with ambient capabilities: permitted = effective = ambient", async () => {
     const set = ["CAP_KILL", "CAP_NET_RAW"];
     const { out } = await box.run(`${STATUS}; id -u`, caps(1000, { bounding: [...set, "CAP_CHOWN"], effective: set, permitted: set, inheritable: set, ambient: set }));

@@ -17,7 +17,9 @@ const chownOnly = { bounding: ["CAP_CHOWN"], effective: ["CAP_CHOWN"], permitted
 // /dev/kmsg (1:11): outside the standard allowed set.
 // In /dev (liblxc's tmpfs): /tmp is mounted nodev by the test spec.
 const mknodKmsg = "mknod /dev/test-kmsg c 1 11 && head -c1 /dev/test-kmsg >/dev/null && echo opened || echo denied";
-const denyAllDevices = { linux: { resources: { devices: [{ allow: false, access: "rwm" }] } } };
+// mknod needs CAP_MKNOD, reading /dev/kmsg CAP_SYSLOG (no capabilities object: none at all).
+const mknodCaps = ["CAP_MKNOD", "CAP_SYSLOG"];
+const denyAllDevices = { linux: { resources: { devices: [{ allow: false, access: "rwm" }] } }, process: { capabilities: { bounding: mknodCaps, effective: mknodCaps, permitted: mknodCaps } } };
 const mkdirDenied = { linux: { seccomp: { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO" }] } } };
 
 function switchOff(variable: string) {

@@ -118,9 +118,9 @@ describe("time namespace", () => {
 });
 
 describe("hostname and domainname", () => {
-  test("the hostname (or the id) is set only with a new uts namespace", () => {
+  test("the hostname is set only with a new uts namespace; without one the namespace keeps the caller's (like runc)", () => {
     expect(values({ hostname: "web" }, "lxc.uts.name")).toEqual(["web"]);
-    expect(values({}, "lxc.uts.name")).toEqual(["c0ffee"]);
+    expect(values({}, "lxc.uts.name")).toEqual([]);
     expect(values(ns({ type: "mount" }), "lxc.uts.name")).toEqual([]);
   });
   test("the domainname is written by the mount hook; in a user namespace through setdomainname(2)", () => {
