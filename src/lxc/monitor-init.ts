@@ -4,9 +4,12 @@
 
 /** The monitor's exit status when it could not set the init's inheritable or ambient capabilities. */
 export const CAPS_FAILED = 253;
+/** … when it could not load the filter for the host ABIs a seccomp profile leaves out. */
+export const SECCOMP_FAILED = 252;
 
 export const MONITOR_INIT_C = `
 #define CAPS_FAILED ${CAPS_FAILED}
+#define SECCOMP_FAILED ${SECCOMP_FAILED}
 int capget(void *header, void *data);
 int capset(void *header, void *data);
 int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);

@@ -10,10 +10,11 @@
 import { FFIType, ptr } from "bun:ffi";
 import { loadUnit, nativeUnit } from "../native/unit";
 import type { InitCapabilities } from "../spec/capabilities";
+import type { BpfInstruction } from "../spec/seccomp-abi";
 import type { Container } from "./liblxc";
 import { MONITOR_INIT_C } from "./monitor-init";
 
-export { CAPS_FAILED } from "./monitor-init";
+export { CAPS_FAILED, SECCOMP_FAILED } from "./monitor-init";
 
 const MONITOR_C = `
 typedef void (*sighandler_t)(int);
@@ -28,6 +29,15 @@ int setsid(void);
 int fcntl(int fd, int cmd, ...);
 int setenv(const char *name, const char *value, int overwrite);
 int close(int fd);
+
+struct sock_fprog { unsigned short len; const void *filter; };
+
+/* The filter killing the syscalls of host ABIs the profile doesn't list (src/spec/seccomp-abi.ts); liblxc's own comes on top. */
+static int load_abi_filter(const void *filter, int len)
+{
+	struct sock_fprog prog = { (unsigned short)len, filter };
+	return prctl(22 /* PR_SET_SECCOMP */, 2 /* SECCOMP_MODE_FILTER */, (unsigned long)&prog, 0, 0);
+}
 
 /*
  * The caller's fds 3 … 3+count-1 go to the init (create --preserve-fds): Bun
@@ -53,7 +63,8 @@ static void pass_preserved_fds(int count)
 
 /* joins holds (fd, CLONE_NEW* type) pairs; labels[i] is written to err_fd when joins[i] fails. */
 int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offset, int unset_path,
-			  int *joins, char **labels, int njoins, int err_fd, const unsigned int *caps, int preserve_fds)
+			  int *joins, char **labels, int njoins, int err_fd, const unsigned int *caps, int preserve_fds,
+			  const void *filter, int filter_len)
 {
 	unsigned long empty_set[16] = {0};
 	int pid = fork();
@@ -87,6 +98,8 @@ int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offse
 		close(err_fd);
 	if (set_init_caps(caps) != 0)
 		_exit(CAPS_FAILED);
+	if (filter_len && load_abi_filter(filter, filter_len) != 0)
+		_exit(SECCOMP_FAILED);
 	patch_liblxc_calls();
 	_Bool ok = ((lxc_start_fn)start)(c, 0, argv);
 	int err = *(int *)((char *)c + error_num_offset);
@@ -105,7 +118,7 @@ export const MONITOR_UNIT = nativeUnit({
   source: () => `${MONITOR_INIT_C}\n${MONITOR_C}`,
   symbols: {
     crio_lxc_fork_monitor: {
-      args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.i32],
+      args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.i32],
       returns: FFIType.i32,
     },
   },
@@ -142,6 +155,20 @@ export interface MonitorOptions {
   capabilities?: InitCapabilities;
   /** The caller's fds 3 … 3+N-1 the init gets (create --preserve-fds). */
   preserveFds?: number;
+  /** A classic BPF seccomp filter the monitor loads before liblxc starts (init inherits it). */
+  seccompFilter?: readonly BpfInstruction[];
+}
+
+/** struct sock_filter[]: u16 code, u8 jt, u8 jf, u32 k. */
+function sockFilters(program: readonly BpfInstruction[]): Buffer {
+  const buf = Buffer.alloc(8 * program.length);
+  program.forEach(([code, jt, jf, k], i) => {
+    buf.writeUInt16LE(code, 8 * i);
+    buf.writeUInt8(jt, 8 * i + 2);
+    buf.writeUInt8(jf, 8 * i + 3);
+    buf.writeUInt32LE(k, 8 * i + 4);
+  });
+  return buf;
 }
 
 export interface MonitorJoin {
@@ -182,12 +209,15 @@ export function forkMonitor(container: Container, args: string[], opts: MonitorO
   const joinTable = new Int32Array(joins.flatMap(({ fd, type }) => [fd, type]).concat(0));
   const labels = cArgv(joins.map(({ label }) => label));
   const caps = capabilityWords(opts.capabilities);
+  const filter = opts.seccompFilter?.length ? sockFilters(opts.seccompFilter) : undefined;
   const pid = forkMonitorC(
     container.ptr, container.startFunction(), ptr(argv.table), container.errorNumOffset, opts.hideIdmapHelpers ? 1 : 0,
     ptr(joinTable), ptr(labels.table), joins.length, opts.errorFd ?? -1, caps ? ptr(caps) : null, opts.preserveFds ?? 0,
+    filter ? ptr(filter) : null, opts.seccompFilter?.length ?? 0,
   );
   if (pid < 0) throw new Error("fork of the liblxc monitor failed");
   void argv.strings;
+  void filter;
   void labels.strings;
   return pid;
 }

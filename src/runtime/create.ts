@@ -6,7 +6,7 @@ import { dirname, join, posix, resolve } from "node:path";
 import { requireUnifiedHierarchy } from "../cgroup";
 import { liblxc } from "../lxc/liblxc";
 import { failedMount, logSize, lxcErrorsSince } from "../lxc/log-errors";
-import { CAPS_FAILED, forkMonitor, type MonitorJoin } from "../lxc/monitor";
+import { CAPS_FAILED, SECCOMP_FAILED, forkMonitor, type MonitorJoin } from "../lxc/monitor";
 import { refuse } from "../spec/errors";
 import { loadSpec, type Spec } from "../spec/schema";
 import { SETUP_ERRORS_FILE, configFileText } from "../spec/output";
@@ -148,7 +148,7 @@ async function createClaimed(ctx: RuntimeContext, { opts, bundle, spec, rootfs, 
     setPropagation(record.init!.pid, translation.propagation);
     attachSharedBinds(record.init!.pid, translation.sharedBinds);
     addDevCore(record.init!.pid, hookOwner, ctx.log);
-    if (spec.linux?.seccomp && ctx.settings.seccomp) requireSeccompLoaded(record.init!.pid);
+    if (spec.linux?.seccomp && ctx.settings.seccomp) requireSeccompLoaded(record.init!.pid, translation.abiFilter ? 1 : 0);
     if (spec.process?.terminal) sendConsole(record.init!.pid, opts.consoleSocket!, spec.process.consoleSize);
     pausePoint("create-before-pid-file");
     if (opts.pidFile) writePidFile(opts.pidFile, record.init!.pid);
@@ -253,6 +253,7 @@ async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, transl
       joins: fds.joins,
       errorFd: fds.errors,
       capabilities: translation.initCapabilities,
+      seccompFilter: translation.abiFilter,
       preserveFds,
     }));
     record.monitor = processRef(monitorPid);
@@ -302,6 +303,9 @@ function monitorFailure(monitorPid: number, stateDir: string, logFile: string, l
   const [pid, status] = waitpid(monitorPid, WNOHANG);
   if (pid === monitorPid && (status & 0x7f) === 0 && (status >> 8) === CAPS_FAILED) {
     return new RuntimeError("process.capabilities: could not give the init its inheritable or ambient capabilities: crio-lxc itself lacks one of them");
+  }
+  if (pid === monitorPid && (status & 0x7f) === 0 && (status >> 8) === SECCOMP_FAILED) {
+    return new RuntimeError("linux.seccomp.architectures: could not load the filter for the host's unlisted ABIs (is crio-lxc itself confined by seccomp?)");
   }
   const setupError = setupErrors(stateDir);
   const lxcErrors = lxcErrorsSince(logFile, logOffset).slice(0, 3);

@@ -22,11 +22,11 @@ export function parseSeccompStatus(status: string): SeccompStatus {
 
 const statusOf = (pid: number | "self") => parseSeccompStatus(readFileSync(`/proc/${pid}/status`, "utf8"));
 
-/** Throws unless `initPid` (held before its exec) has a filter more than we do: its profile. */
-export function requireSeccompLoaded(initPid: number): void {
+/** Throws unless `initPid` (held before its exec) has a filter more than we do and the monitor's `monitorFilters`: its profile. */
+export function requireSeccompLoaded(initPid: number, monitorFilters: number): void {
   const init = statusOf(initPid);
   const ours = statusOf("self");
-  const loaded = init.mode === 2 && (init.filters === undefined || init.filters > (ours.filters ?? 0));
+  const loaded = init.mode === 2 && (init.filters === undefined || init.filters > (ours.filters ?? 0) + monitorFilters);
   if (!loaded) {
     const seen = init.mode === undefined ? "this kernel has no seccomp" : `Seccomp: ${init.mode}, Seccomp_filters: ${init.filters ?? "?"}`;
     throw new RuntimeError(`linux.seccomp: liblxc did not load the profile (${seen}); set CRIO_LXC_SECCOMP=false to run without seccomp`);

@@ -8,6 +8,7 @@
 //   kill errno 13 [0,2,SCMP_CMP_EQ]                       <- lines are OR-ed
 import { refuse, type JsonPathSegment } from "./errors";
 import type { Translation } from "./output";
+import { type BpfInstruction, hostAbis, unlistedAbiFilter } from "./seccomp-abi";
 import { SECCOMP_ACTIONS, SECCOMP_OPERATORS, type Linux } from "./schema-linux";
 import type { FeatureSwitches } from "./security";
 
@@ -32,16 +33,6 @@ const OCI_ARCHITECTURES = new Set([
   "SCMP_ARCH_S390X", "SCMP_ARCH_PARISC", "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64", "SCMP_ARCH_LOONGARCH64",
   "SCMP_ARCH_M68K", "SCMP_ARCH_SH", "SCMP_ARCH_SHEB",
 ]);
-
-/**
- * The ABIs liblxc's filter covers on a host (native first). liblxc builds one
- * filter context per ABI the host can run (get_new_ctx in seccomp.c) and adds
- * every rule to each; a `[arch]` section only skips rules for foreign hosts.
- */
-const LIBLXC_ABIS: Record<string, readonly string[]> = {
-  x64: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
-  arm64: ["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"],
-};
 
 /** null: accepted without effect (TSYNC: liblxc loads the filter while init is single-threaded). */
 const FLAG_REFUSALS: Record<string, string | null> = {
@@ -73,22 +64,14 @@ function lxcAction(action: Action, errnoRet: number | undefined, actionAt: JsonP
 }
 
 /**
- * Listed architectures the host can't run are no-ops. An explicit list must
- * include every ABI liblxc filters here: liblxc can't make an unlisted one's
- * syscalls fail as runc would. No list means the host's ABIs, all alike.
+ * Listed architectures the host can't run are no-ops; the host's ABIs the
+ * list leaves out are killed by a filter of the monitor's (seccomp-abi.ts).
  */
 function checkArchitectures(seccomp: Seccomp, hostArch: string): void {
-  const abis = LIBLXC_ABIS[hostArch];
-  if (!abis) refuse([...AT], `not supported by crio-lxc on ${hostArch} hosts`);
-  const listed = seccomp.architectures ?? [];
-  listed.forEach((name, i) => {
+  if (!hostAbis(hostArch)) refuse([...AT], `not supported by crio-lxc on ${hostArch} hosts`);
+  (seccomp.architectures ?? []).forEach((name, i) => {
     if (!OCI_ARCHITECTURES.has(name)) refuse(at("architectures", i), `unknown architecture "${name}"`);
   });
-  if (!listed.length) return;
-  const missing = abis.slice(1).filter((abi) => !listed.includes(abi));
-  if (missing.length) {
-    refuse(at("architectures"), `liblxc 5.0 filters ${missing.join(" and ")} syscalls too, with the same rules, and can't reject them as unlisted; list ${missing.join(", ")} as well`);
-  }
 }
 
 function checkFlags(seccomp: Seccomp): void {
@@ -171,7 +154,7 @@ export function seccompProfile(seccomp: Seccomp, hostArch: string, out: Translat
 /** What the translator accepts, for `crio-lxc features`; `enabled` is false on hosts liblxc's filter doesn't cover. */
 export function seccompFeatures(hostArch: string) {
   return {
-    enabled: hostArch in LIBLXC_ABIS,
+    enabled: hostAbis(hostArch) !== undefined,
     actions: SECCOMP_ACTIONS.filter((action) => !ACTION_REFUSALS[action]),
     operators: [...SECCOMP_OPERATORS],
     archs: [...OCI_ARCHITECTURES],
@@ -188,11 +171,13 @@ export interface SeccompContext {
   hostArch: string;
 }
 
-export function translateSeccomp(seccomp: Seccomp | undefined, ctx: SeccompContext, out: Translation): void {
-  if (!seccomp) return;
+/** The profile for liblxc; returns the monitor's filter for the host ABIs the profile doesn't list, if any. */
+export function translateSeccomp(seccomp: Seccomp | undefined, ctx: SeccompContext, out: Translation): BpfInstruction[] | undefined {
+  if (!seccomp) return undefined;
   if (!ctx.features.seccomp) return void out.note("linux.seccomp skipped: seccomp is disabled (CRIO_LXC_SECCOMP=false)");
   const profile = out.file(ctx.stateDir, "seccomp.conf", seccompProfile(seccomp, ctx.hostArch, out));
   out.add("lxc.seccomp.profile", profile);
   // Without it liblxc silently skips the profile when the runtime itself already runs under a filter.
   out.add("lxc.seccomp.allow_nesting", 1);
+  return unlistedAbiFilter(seccomp.architectures ?? [], ctx.hostArch);
 }

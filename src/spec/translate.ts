@@ -7,6 +7,7 @@ import { statSync } from "node:fs";
 import { arch } from "node:os";
 import { refuse } from "./errors";
 import { translateCapabilities, type InitCapabilities } from "./capabilities";
+import type { BpfInstruction } from "./seccomp-abi";
 import { translateDevices } from "./devices";
 import { translateMounts } from "./mounts";
 import {
@@ -141,6 +142,8 @@ export interface TranslationResult {
   mounted: MountedPath[];
   /** For the monitor to set on itself before liblxc clones the init; undefined: leave them. */
   initCapabilities?: InitCapabilities;
+  /** A seccomp filter the monitor loads before liblxc starts: kills the syscalls of host ABIs the profile doesn't list. */
+  abiFilter?: BpfInstruction[];
 }
 
 /**
@@ -161,7 +164,7 @@ export function translate(spec: Spec, ctx: TranslateContext): TranslationResult 
   translateInit(process, plan, out, ctx.homeDirectory);
   translateAppArmor(process, ctx.features, ctx.hostHasAppArmor, out);
   const initCapabilities = translateCapabilities(process, ctx.features, isolates(plan, "user"), out);
-  translateSeccomp(spec.linux?.seccomp, { features: ctx.features, stateDir: ctx.stateDir, hostArch: ctx.hostArch ?? arch() }, out);
+  const abiFilter = translateSeccomp(spec.linux?.seccomp, { features: ctx.features, stateDir: ctx.stateDir, hostArch: ctx.hostArch ?? arch() }, out);
   translateSysctls(spec, plan, out);
   translateResources(spec.linux?.resources, ctx.features, out, { bfq: ctx.bfq ?? false });
   const resolvePath = ctx.resolvePath ?? literalPath;
@@ -180,6 +183,6 @@ export function translate(spec: Spec, ctx: TranslateContext): TranslationResult 
   out.add("lxc.hook.start-host", ctx.startHostHook);
   return {
     items: out.items, files: out.files, notes: out.notes, warnings: out.warnings, joins: monitorJoins(plan, spec.linux), hookOwner: out.hookOwner,
-    mountPoints: out.mountPoints, sharedBinds: out.sharedBinds, propagation: out.propagation, mounted, initCapabilities,
+    mountPoints: out.mountPoints, sharedBinds: out.sharedBinds, propagation: out.propagation, mounted, initCapabilities, abiFilter,
   };
 }

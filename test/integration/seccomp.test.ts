@@ -1,9 +1,10 @@
 // linux.seccomp through dist/crio-lxc: what the filter does, seen from inside
 // busybox containers. Run in a pure cgroup2 view (scripts/cgroup2-lane), as root.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BIN, Sandbox, becomeSubreaper, busyboxSpec, requireBuilt, waitExit } from "../support/runtime";
+import { merge } from "../support/inside";
+import { BIN, ROOTFS, Sandbox, becomeSubreaper, busyboxSpec, requireBuilt, sh, waitExit } from "../support/runtime";
 import { PODMAN_CAPABILITIES } from "../support/podman-seccomp";
 
 let sb: Sandbox;
@@ -22,6 +23,8 @@ interface RunOptions {
   process?: Record<string, unknown>;
   /** Runs `create` under this command prefix (e.g. a wrapper that installs a filter first). */
   wrapper?: string[];
+  /** Another rootfs than the busybox one. */
+  root?: string;
 }
 
 type Rule = Record<string, unknown>;
@@ -30,6 +33,7 @@ const denylist = (...syscalls: Rule[]) => ({ defaultAction: "SCMP_ACT_ALLOW", sy
 function bundleFor(id: string, seccomp: object | undefined, script: string, opts: RunOptions): string {
   const spec = busyboxSpec({ args: ["sh", "-c", script], cgroupsPath: `/crio-lxc-test/${id}` });
   Object.assign(spec.process as object, opts.process);
+  if (opts.root) (spec.root as Record<string, unknown>).path = opts.root;
   if (seccomp) (spec.linux as Record<string, unknown>).seccomp = seccomp;
   return sb.bundle(spec);
 }
@@ -207,12 +211,55 @@ describe("seccomp inside the container", () => {
   });
 });
 
+describe("architectures: syscalls of a host ABI the profile doesn't list kill the thread, as under runc", () => {
+  /** A static program making getpid as an i386 (int 0x80) or x32 syscall; prints what it got. */
+  const ABI_PROBE = String.raw`
+#include <stdio.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	long r;
+	if (argv[1][0] == 'i')
+		__asm__ volatile ("int $0x80" : "=a"(r) : "a"(20L) : "memory");
+	else
+		r = syscall(39 | 0x40000000);
+	printf("%ld\n", r);
+	return 0;
+}
+`;
+  let rootfs: string;
+  beforeAll(() => {
+    rootfs = join(sb.dir, "abi-rootfs");
+    sh(`cp -a ${ROOTFS} ${rootfs}`);
+    writeFileSync(join(sb.dir, "abi.c"), ABI_PROBE);
+    sh(`gcc -static -O2 -o ${rootfs}/bin/abi ${join(sb.dir, "abi.c")}`);
+  });
+  // The shell says "Bad system call" on stderr when the probe is killed.
+  const script = "exec 2>/dev/null; abi i >/dev/null; echo i386=$?; abi x >/dev/null; echo x32=$?";
+  const profile = (architectures?: string[]) => ({ ...denylist({ names: ["mkdir"], action: "SCMP_ACT_ERRNO" }), ...(architectures ? { architectures } : {}) });
+
+  test.each([
+    ["x86_64 only", ["SCMP_ARCH_X86_64"], "i386=159\nx32=159\n"],
+    ["none listed (libseccomp's: the native ABI)", undefined, "i386=159\nx32=159\n"],
+    ["x86_64 and x86", ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"], "i386=0\nx32=159\n"],
+    ["all three", ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"], "i386=0\nx32=0\n"],
+  ])("%s: as runc", async (_, architectures, expected) => {
+    if (process.arch !== "x64") return void console.log(`skipped: the probe makes x86 syscalls, this host is ${process.arch}`);
+    const ours = await runIn(profile(architectures), script, { root: rootfs });
+    expect(ours.out).toBe(expected);
+    const spec = merge(busyboxSpec({ args: ["sh", "-c", script], cgroupsPath: `/crio-lxc-test/${newId()}` }), { root: { path: rootfs }, linux: { seccomp: profile(architectures) } });
+    const runc = Bun.spawnSync(["runc", "--root", join(sb.dir, "runc"), "run", "--bundle", sb.bundle(spec), newId()], { stderr: "pipe" });
+    expect(runc.stdout.toString()).toBe(expected);
+  });
+});
+
 describe("liblxc quirks", () => {
   test("the profile loads even when the runtime itself runs under a seccomp filter", async () => {
     // liblxc skips the profile of an already confined monitor unless lxc.seccomp.allow_nesting = 1.
     const wrapper = [process.execPath, join(import.meta.dir, "../support/under-seccomp.ts")];
+    // Every ABI listed: no filter of the monitor's for unlisted ones.
     const { out } = await runIn(
-      denylist({ names: ["mkdir"], action: "SCMP_ACT_ERRNO", errnoRet: 38 }),
+      { ...denylist({ names: ["mkdir"], action: "SCMP_ACT_ERRNO", errnoRet: 38 }), architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"] },
       "grep '^Seccomp_filters:' /proc/self/status; mkdir /tmp/x",
       { wrapper },
     );

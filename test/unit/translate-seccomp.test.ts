@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseSeccompStatus } from "../../src/runtime/seccomp";
+import { unlistedAbiFilter } from "../../src/spec/seccomp-abi";
 import { ALL_ON, refusal, run, values } from "./spec-fixtures";
 import { PODMAN_PROFILE, podmanSeccomp } from "../support/podman-seccomp";
 
@@ -95,6 +96,22 @@ describe("translation", () => {
     expect(profile({ defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"] }, { hostArch: "arm64" }).text).toBeString();
   });
 
+  test("host ABIs the list leaves out (none listed: all but the native one, as libseccomp) get the monitor's filter that kills their syscalls", () => {
+    const LD = 0x20, JEQ = 0x15, JGE = 0x35, RET = 0x06, ALLOW = 0x7fff0000, KILL = 0, X86_64 = 0xc000003e, I386 = 0x40000003;
+    expect(unlistedAbiFilter(HOST_ABIS, "x64")).toBeUndefined();
+    expect(unlistedAbiFilter(["SCMP_ARCH_X86_64"], "x64")).toEqual([
+      [LD, 0, 0, 4], [JEQ, 1, 0, X86_64], [RET, 0, 0, KILL], [LD, 0, 0, 0], [JGE, 0, 1, 0x40000000], [RET, 0, 0, KILL], [RET, 0, 0, ALLOW],
+    ]);
+    expect(unlistedAbiFilter([], "x64")).toEqual(unlistedAbiFilter(["SCMP_ARCH_X86_64"], "x64"));
+    // i386 listed: its arch jumps straight to the last instruction.
+    expect(unlistedAbiFilter(["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"], "x64")).toEqual([
+      [LD, 0, 0, 4], [JEQ, 2, 0, X86_64], [JEQ, 4, 0, I386], [RET, 0, 0, KILL], [LD, 0, 0, 0], [JGE, 0, 1, 0x40000000], [RET, 0, 0, KILL], [RET, 0, 0, ALLOW],
+    ]);
+    expect(unlistedAbiFilter(["SCMP_ARCH_X86_64", "SCMP_ARCH_X32"], "x64")).toEqual([[LD, 0, 0, 4], [JEQ, 1, 0, X86_64], [RET, 0, 0, KILL], [RET, 0, 0, ALLOW]]);
+    expect(unlistedAbiFilter(["SCMP_ARCH_AARCH64"], "arm64")).toEqual([[LD, 0, 0, 4], [JEQ, 1, 0, 0xc00000b7], [RET, 0, 0, KILL], [RET, 0, 0, ALLOW]]);
+    expect(unlistedAbiFilter(["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"], "arm64")).toBeUndefined();
+  });
+
   test("listenerPath without SCMP_ACT_NOTIFY is ignored, as the spec says, with a note", () => {
     expect(profile({ defaultAction: "SCMP_ACT_ALLOW", listenerPath: "/run/agent.sock" }).notes.join()).toMatch(/listenerPath ignored/);
   });
@@ -121,8 +138,6 @@ describe("refusals name the field", () => {
     ["defaultErrnoRet on KILL", { defaultAction: "SCMP_ACT_KILL", defaultErrnoRet: 1 }, /^linux\.seccomp\.defaultErrnoRet: only SCMP_ACT_ERRNO/],
     ["errno above MAX_ERRNO", rule({ errnoRet: 5000 }), /^linux\.seccomp\.syscalls\[0\]\.errnoRet: errno 5000 is above 4095/],
     ["unknown arch", { defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_Z80"] }, /^linux\.seccomp\.architectures\[1\]: unknown architecture "SCMP_ARCH_Z80"/],
-    ["compat ABI left out", { defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_X86_64"] }, /^linux\.seccomp\.architectures: liblxc 5\.0 filters SCMP_ARCH_X86 and SCMP_ARCH_X32 syscalls too/],
-    ["arm compat left out", { defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_AARCH64"] }, /^linux\.seccomp\.architectures: .*list SCMP_ARCH_ARM as well/, { hostArch: "arm64" }],
     ["unsupported host", { defaultAction: "SCMP_ACT_ALLOW" }, /^linux\.seccomp: not supported by crio-lxc on riscv64 hosts/, { hostArch: "riscv64" }],
     ["LOG flag", { defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_LOG"] }, /^linux\.seccomp\.flags\[0\]: SECCOMP_FILTER_FLAG_LOG: liblxc 5\.0 loads the filter without flags/],
     ["SPEC_ALLOW flag", { defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"] }, /^linux\.seccomp\.flags\[1\]: SECCOMP_FILTER_FLAG_SPEC_ALLOW/],
