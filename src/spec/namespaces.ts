@@ -59,11 +59,6 @@ export function planNamespaces(linux: Linux | null | undefined, fileType?: Names
     const at = ["linux", "namespaces", i, "path"];
     // liblxc reads a value without a leading "/" as a container name or pid.
     if (!path.startsWith("/")) refuse(at, "expected an absolute path");
-    if (type === "mount") {
-      // liblxc would mount the rootfs and pivot_root inside the joined
-      // namespace, changing the root of every process already in it.
-      refuse(at, "joining an existing mount namespace is not supported by crio-lxc");
-    }
     if (type === "cgroup") {
       // liblxc 5.0 unshares a new cgroup namespace in init after joining it.
       refuse(at, "joining an existing cgroup namespace is not supported by liblxc");
@@ -71,11 +66,15 @@ export function planNamespaces(linux: Linux | null | undefined, fileType?: Names
     if (fileType) checkNamespaceFile(type, path, fileType(path), at);
     joined.set(type, path);
   });
-  // Without one, liblxc would mount and pivot_root in the host's mount namespace.
-  if (!created.includes("mount")) refuse(["linux", "namespaces"], "a new mount namespace is required");
+  // Without one, liblxc would mount and pivot_root in the caller's mount
+  // namespace, changing the root of every process there (runc refuses such a
+  // bundle too when it has masked or read-only paths, as every real one has).
+  if (!created.includes("mount") && !joined.has("mount")) refuse(["linux", "namespaces"], "a mount namespace (new or joined by path) is required");
   // See liblxcJoins.
-  if (joined.has("user") && !created.includes("cgroup")) {
-    refuse(["linux", "namespaces"], "joining a user namespace requires a new cgroup namespace too (liblxc creates one anyway)");
+  for (const type of ["user", "mount"] as const) {
+    if (joined.has(type) && !created.includes("cgroup")) {
+      refuse(["linux", "namespaces"], `joining a ${type} namespace requires a new cgroup namespace too (liblxc creates one anyway)`);
+    }
   }
   return { created, joined };
 }
@@ -84,12 +83,14 @@ export function planNamespaces(linux: Linux | null | undefined, fileType?: Names
  * liblxc joins namespaces by path through an intermediate process that
  * clones init, and then always gives init a new cgroup namespace too. So the
  * monitor joins them itself before liblxc starts, and init inherits them.
- * Except with a joined user namespace: only liblxc can join that one (the
- * monitor must keep the host's), and its intermediate must then join all of
- * them (a monitor already in the joined pid namespace would misread the pid
- * the intermediate reports for init).
+ * Except with a joined user or mount namespace: only liblxc can join those
+ * (the monitor must keep the host's, where the rootfs and the state are), and
+ * its intermediate must then join all of them (a monitor already in the
+ * joined pid namespace would misread the pid the intermediate reports for
+ * init). In a joined mount namespace liblxc mounts the rootfs and pivots, as
+ * runc does: every process already there gets the container's root too.
  */
-const liblxcJoins = (plan: NamespacePlan) => plan.joined.has("user");
+const liblxcJoins = (plan: NamespacePlan) => plan.joined.has("user") || plan.joined.has("mount");
 
 /** The joined namespaces the monitor enters itself, before liblxc starts. */
 export function monitorJoins(plan: NamespacePlan, linux: Linux | null | undefined): NamespaceJoin[] {
@@ -114,7 +115,8 @@ function checkNamespaceFile(type: NamespaceType, path: string, found: number | "
 export function translateNamespaces(plan: NamespacePlan, spec: Spec, out: Translation): void {
   const linux = spec.linux;
   // liblxc clones exactly the listed namespaces and leaves the others as the
-  // host's. The list is never empty (mount is required): an empty
+  // host's. The list is never empty (a new mount namespace, or a new cgroup
+  // one with a joined mount namespace, is required): an empty
   // lxc.namespace.clone would make liblxc fall back to cloning all of them.
   out.add("lxc.namespace.clone", plan.created.map((type) => LXC_NAMESPACE[type]).join(" "));
   // liblxc opens an absolute path itself: a /proc/<pid>/ns/<type> link or a bind-mounted nsfs file.

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, closeSync, openSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Sandbox, becomeSubreaper, busyboxSpec, requireBuilt, waitExit } from "../support/runtime";
+import { Sandbox, becomeSubreaper, busyboxSpec, requireBuilt, waitExit, waitFor } from "../support/runtime";
 
 let sb: Sandbox;
 // liblxc sets a user-namespaced container up as its root (host uid 100000), which must search every directory down to --root.
@@ -117,6 +117,20 @@ describe("joining namespaces by /proc/<pid>/ns path, as CRI-O does for a pod", (
       Bun.spawnSync(["nsenter", `--uts=/proc/${pod.pid}/ns/uts`, "hostname", "pod-a"]);
     }
     expect(podHostname()).toBe("pod-a\n");
+  });
+
+  test("a joined mount namespace: liblxc mounts the rootfs and pivots in it, as runc does", async () => {
+    // A namespace that sees the host's files (the rootfs path must resolve in it), as runc needs too.
+    const holder = Bun.spawn(["unshare", "--mount", "--propagation", "private", "sleep", "60"]);
+    try {
+      await waitFor(() => readlinkSync(`/proc/${holder.pid}/ns/mnt`) !== hostNamespace("self", "mnt"), "the holder's mount namespace");
+      const namespaces = [{ type: "mount", path: `/proc/${holder.pid}/ns/mnt` }, { type: "cgroup" }, { type: "pid" }];
+      const text = await output(newId(), spec(["sh", "-c", "readlink /proc/self/ns/mnt; ls /bin/busybox"], { namespaces }, { hostname: undefined }));
+      expect(text).toBe(`${hostNamespace(holder.pid, "mnt")}\n/bin/busybox\n`);
+    } finally {
+      holder.kill("SIGKILL");
+      await holder.exited;
+    }
   });
 
   test("a path to a namespace of another type is refused, naming the field", () => {

@@ -55,11 +55,18 @@ describe("namespaces", () => {
     expect(refusal(ns({ type: "mount" }, { type: "ipc", path: "/proc/gone/ns/ipc" }), ctx)).toMatch(/^linux\.namespaces\[1\]\.path: \/proc\/gone\/ns\/ipc does not exist/);
     expect(refusal(ns({ type: "mount" }, { type: "ipc", path: "/etc/passwd" }), ctx)).toMatch(/^linux\.namespaces\[1\]\.path: \/etc\/passwd is not a namespace file/);
   });
+  test("a mount namespace joined by path is liblxc's to join, with every other joined one (lxc.namespace.share.*)", () => {
+    const spec = ns({ type: "mount", path: "/proc/1/ns/mnt" }, { type: "cgroup" }, { type: "network", path: "/var/run/netns/pod" });
+    expect(values(spec, "lxc.namespace.clone")).toEqual(["cgroup"]);
+    expect(values(spec, "lxc.namespace.share.mnt")).toEqual(["/proc/1/ns/mnt"]);
+    expect(values(spec, "lxc.namespace.share.net")).toEqual(["/var/run/netns/pod"]);
+    expect(run(spec).joins).toEqual([]);
+  });
   test("refusals", () => {
     expect(refusal(ns({ type: "mount" }, { type: "pid" }, { type: "pid" }))).toMatch(/^linux\.namespaces\[2\]\.type: duplicate namespace type "pid"/);
     expect(refusal(ns({ type: "mount" }, { type: "pid" }, { type: "pid", path: "/proc/1/ns/pid" }))).toMatch(/^linux\.namespaces\[2\]\.type: duplicate/);
-    expect(refusal(ns({ type: "pid" }))).toMatch(/^linux\.namespaces: a new mount namespace is required/);
-    expect(refusal(ns({ type: "mount", path: "/proc/1/ns/mnt" }))).toMatch(/^linux\.namespaces\[0\]\.path: joining an existing mount namespace/);
+    expect(refusal(ns({ type: "pid" }))).toMatch(/^linux\.namespaces: a mount namespace \(new or joined by path\) is required/);
+    expect(refusal(ns({ type: "mount", path: "/proc/1/ns/mnt" }))).toMatch(/^linux\.namespaces: joining a mount namespace requires a new cgroup namespace too/);
     expect(refusal(ns({ type: "mount" }, { type: "network", path: "netns" }))).toMatch(/^linux\.namespaces\[1\]\.path: expected an absolute path/);
     expect(refusal(ns({ type: "mount" }, { type: "cgroup", path: "/proc/1/ns/cgroup" }))).toMatch(/^linux\.namespaces\[1\]\.path: joining an existing cgroup namespace is not supported by liblxc/);
     expect(refusal({ linux: { ...USER_NS, namespaces: [{ type: "mount" }, { type: "user", path: "/proc/1/ns/user" }] } }))
