@@ -1,6 +1,7 @@
 // C run by the forked monitor before liblxc's start(), shaping the init that
 // liblxc clones from it: capabilities liblxc has no item for, liblxc's own
-// "container=lxc" kept out of the init's environment.
+// "container=lxc" kept out of the init's environment, the caller's stdio left
+// as it was.
 
 /** The monitor's exit status when it could not set the init's inheritable or ambient capabilities. */
 export const CAPS_FAILED = 253;
@@ -131,11 +132,38 @@ static int putenv_without_lxc_marker(char *string)
 	return lxc_putenv(string);
 }
 
+static int (*lxc_fchmod)(int fd, unsigned int mode);
+static int (*lxc_fchown)(int fd, unsigned int uid, unsigned int gid);
+int isatty(int fd);
+
+/*
+ * liblxc's init chmods its stdio 0700 and chowns it to the init's uid
+ * (fix_stdio_permissions): the caller's files and pipes ("run > file"
+ * turned 0700), which runc leaves alone. A terminal keeps liblxc's chown, so
+ * the container's user owns its console; nothing else of liblxc's changes
+ * fds 0-2 this way.
+ */
+static int fchmod_sparing_stdio(int fd, unsigned int mode)
+{
+	if (fd <= 2 && mode == 0700)
+		return 0;
+	return lxc_fchmod(fd, mode);
+}
+
+static int fchown_sparing_stdio(int fd, unsigned int uid, unsigned int gid)
+{
+	if (fd <= 2 && !isatty(fd))
+		return 0;
+	return lxc_fchown(fd, uid, gid);
+}
+
 struct got_patch { const char *name; void *replacement; void **original; };
 static struct got_patch got_patches[] = {
 	{ "putenv", (void *)putenv_without_lxc_marker, (void **)&lxc_putenv },
 	{ "setresuid", (void *)setresuid_with_init_caps, (void **)&lxc_setresuid },
 	{ "execvp", (void *)execvp_with_init_caps, (void **)&lxc_execvp },
+	{ "fchmod", (void *)fchmod_sparing_stdio, (void **)&lxc_fchmod },
+	{ "fchown", (void *)fchown_sparing_stdio, (void **)&lxc_fchown },
 };
 
 static void patch_got_slots(unsigned long base, struct elf_rela *rela, unsigned long size, struct elf_sym *symtab, const char *strtab)

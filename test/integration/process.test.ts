@@ -122,6 +122,18 @@ describe("rlimits, no_new_privs, oom_score_adj", () => {
   });
 });
 
+test("the caller's stdio keeps its mode and owner (liblxc would chmod it 0700 and chown it to the init's uid)", () => {
+  const out = join(sb.dir, "stdio-mode.out");
+  const fd = openSync(out, "w", 0o644);
+  const spec = box.spec("echo hi", { process: { user: { uid: 1000, gid: 1000 } } });
+  const r = sb.run(["run", "--bundle", sb.bundle(merge(spec, { linux: { cgroupsPath: `/crio-lxc-test/proc-${process.pid}-stdio` } })), `proc-${process.pid}-stdio`], { stdout: fd });
+  closeSync(fd);
+  expect(r.code).toBe(0);
+  expect(readFileSync(out, "utf8")).toBe("hi\n");
+  const st = statSync(out);
+  expect([st.mode & 0o777, st.uid, st.gid]).toEqual([0o644, 0, 0]);
+});
+
 /** /proc/self/status capability lines as numbers. */
 function capabilities(out: string): Record<string, bigint> {
   return Object.fromEntries([...out.matchAll(/^Cap(\w+):\s+([0-9a-f]+)$/gm)].map(([, set, hex]) => [set!, BigInt(`0x${hex}`)]));
