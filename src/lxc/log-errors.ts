@@ -13,22 +13,27 @@ export function logSize(file: string): number {
   }
 }
 
-/** The messages of liblxc's ERROR (and worse) lines written since `offset`, without their source location. */
-export function lxcErrorsSince(file: string, offset: number): string[] {
+/** The log's lines written since `offset` (at most 64 KiB of them). */
+function linesSince(file: string, offset: number): string[] {
   try {
     const fd = openSync(file, "r");
     try {
       const buf = Buffer.alloc(Math.min(64 * 1024, Math.max(0, fstatSync(fd).size - offset)));
       readSync(fd, buf, 0, buf.length, offset);
-      return buf.toString().split("\n")
-        .filter((line) => line.startsWith("lxc ") && / (ERROR|CRIT|ALERT|FATAL) /.test(line))
-        .map((line) => line.replace(/^.* - [^ ]+:\d+ - /, ""));
+      return buf.toString().split("\n");
     } finally {
       closeSync(fd);
     }
   } catch {
     return [];
   }
+}
+
+/** The messages of liblxc's ERROR (and worse) lines written since `offset`, without their source location. */
+export function lxcErrorsSince(file: string, offset: number): string[] {
+  return linesSince(file, offset)
+    .filter((line) => line.startsWith("lxc ") && / (ERROR|CRIT|ALERT|FATAL) /.test(line))
+    .map((line) => line.replace(/^.* - [^ ]+:\d+ - /, ""));
 }
 
 /**
@@ -54,4 +59,14 @@ export function failedMount(messages: readonly string[]): { why: string; target:
     if (m) return { why: m[1]!, target: m[2]! };
   }
   return undefined;
+}
+
+/**
+ * Whether liblxc could not open the ptmx of the container's devpts for its
+ * console (a warning, then "Failed to allocate console…"): EPERM there comes
+ * from a device cgroup program of the container's cgroup or a parent's
+ * (podman 4.3 attaches a deny-all one to a pod's cgroup).
+ */
+export function consoleDeniedSince(file: string, offset: number): boolean {
+  return linesSince(file, offset).some((line) => line.startsWith("lxc ") && line.includes("Operation not permitted - Failed to open terminal multiplexer device"));
 }

@@ -5,7 +5,7 @@ import { chmodSync, chownSync, closeSync, fstatSync, mkdirSync, openSync, readFi
 import { dirname, join, posix, resolve } from "node:path";
 import { requireUnifiedHierarchy } from "../cgroup";
 import { liblxc } from "../lxc/liblxc";
-import { failedMount, logSize, lxcErrorsSince } from "../lxc/log-errors";
+import { consoleDeniedSince, failedMount, logSize, lxcErrorsSince } from "../lxc/log-errors";
 import { CAPS_FAILED, SECCOMP_FAILED, forkMonitor, type MonitorJoin } from "../lxc/monitor";
 import { refuse } from "../spec/errors";
 import { loadSpec, type Spec } from "../spec/schema";
@@ -314,6 +314,9 @@ function monitorFailure(monitorPid: number, stateDir: string, logFile: string, l
   if (mount && i >= 0) {
     const { type, source } = spec.mounts![i]!;
     return new RuntimeError(`mounts[${i}]: mounting ${JSON.stringify(source ?? type)} (type ${JSON.stringify(type ?? "bind")}) on ${mount.target} failed: ${mount.why} (see ${logFile})`);
+  }
+  if (consoleDeniedSince(logFile, logOffset)) {
+    return new RuntimeError(`process.terminal: the container may not open /dev/ptmx for its console: a device rule of its cgroup or a parent's denies it (podman 4.3 denies every device in a pod's cgroup unless the pod is created with --share-parent=false) (see ${logFile})`);
   }
   const why = setupError ? `: ${setupError}` : lxcErrors.length ? `: ${lxcErrors.join("; ")}` : "";
   return new RuntimeError(`liblxc failed to set up the container${why} (see ${logFile})`);

@@ -2,7 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { initExecFailure, logSize, lxcErrorsSince } from "../../src/lxc/log-errors";
+import { consoleDeniedSince, failedMount, initExecFailure, logSize, lxcErrorsSince } from "../../src/lxc/log-errors";
 
 const dir = mkdtempSync(join(tmpdir(), "crio-lxc-log-errors-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,4 +26,22 @@ test("an init's failed exec in runc's words", () => {
   expect(initExecFailure(["something else", 'No such file or directory - Failed to exec "/hosttrue"'])).toBe('exec: "/hosttrue": no such file or directory');
   expect(initExecFailure(['Permission denied - Failed to exec "/etc/passwd"'])).toBe('exec: "/etc/passwd": permission denied');
   expect(initExecFailure(["Failed to mount"])).toBeUndefined();
+});
+
+test("the mount liblxc failed on, with its target inside the container", () => {
+  const message = 'No such device - Failed to mount "x" onto "/usr/lib/x86_64-linux-gnu/lxc/rootfs/mnt/data"';
+  expect(failedMount(["something else", message])).toEqual({ why: "No such device", target: "/mnt/data" });
+  expect(failedMount(["Failed to setup mount entries"])).toBeUndefined();
+});
+
+test("a console the container's device rules don't let liblxc open (a warning before the error)", () => {
+  const log = join(dir, "console");
+  writeFileSync(log, "");
+  appendFileSync(log, [
+    "lxc 20261206101540.207 WARN     terminal - ../src/lxc/terminal.c:lxc_devpts_terminal:971 - Operation not permitted - Failed to open terminal multiplexer device",
+    "lxc 20261206101540.207 ERROR    conf - ../src/lxc/conf.c:lxc_setup_console:2200 - Failed to allocate console from container's devpts instance",
+    "",
+  ].join("\n"));
+  expect(consoleDeniedSince(log, 0)).toBe(true);
+  expect(consoleDeniedSince(log, logSize(log))).toBe(false);
 });
