@@ -4,7 +4,7 @@ import { $ } from "bun";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { EXEC_UNIT } from "../src/exec/helper";
 import { MONITOR_UNIT } from "../src/lxc/monitor";
-import { SHARED_BIND_UNIT } from "../src/native/shared-bind";
+import { CONTAINER_MOUNTS_UNIT } from "../src/native/container-mounts";
 import { SPAWN_UNIT } from "../src/native/spawn";
 
 const out = "dist/crio-lxc";
@@ -15,7 +15,7 @@ const started = performance.now();
 // the binary embeds and dlopen()s (src/native/unit.ts says why). Each unit is
 // its own translation unit: their static helpers don't collide.
 mkdirSync(nativeDir, { recursive: true });
-const sources = [MONITOR_UNIT, EXEC_UNIT, SPAWN_UNIT, SHARED_BIND_UNIT].map((unit) => {
+const sources = [MONITOR_UNIT, EXEC_UNIT, SPAWN_UNIT, CONTAINER_MOUNTS_UNIT].map((unit) => {
   const file = `${nativeDir}/${unit.name}.c`;
   writeFileSync(file, unit.source());
   return file;

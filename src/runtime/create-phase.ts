@@ -2,7 +2,9 @@
 // after the container's namespaces, cgroup and mounts exist and before
 // pivot_root. liblxc's last hook before pivot_root is lxc.hook.autodev (after
 // the mount entries and the mount hooks, before /dev is populated), run by the
-// future init in the container's namespaces. Ours is a sh one-liner like the
+// future init in the container's namespaces; with lxc.autodev off liblxc runs
+// no autodev hook, and the last is lxc.hook.mount (after our own mount hook,
+// which makes the device nodes then). Ours is a sh one-liner like the
 // start-host hold: it reports init's host pid (its parent, read from the
 // host's /proc, still mounted there before pivot_root) through the ready FIFO
 // and blocks on the create-phase FIFO while `create` runs the hooks; anything
@@ -40,13 +42,13 @@ export class CreatePhase {
    * on root.path itself, as runc does, what hooks mount under root.path is
    * what the container sees.
    */
-  configItems(rootfs: string, hookOwner?: FileOwner): ConfigItem[] {
+  configItems(rootfs: string, hookOwner: FileOwner | undefined, autodev: boolean): ConfigItem[] {
     // With a user namespace the hold runs as the container's root.
     if (hookOwner) for (const fifo of [READY_FIFO, CREATE_PHASE_FIFO]) chownSync(join(this.stateDir, fifo), hookOwner.uid, hookOwner.gid);
     const script = `read -r stat </proc/self/stat && set -- $stat && echo "create-phase $4" >"$0/${READY_FIFO}" && read -r cmd <"$0/${CREATE_PHASE_FIFO}" && [ "$cmd" = continue ]`;
     return [
       ["lxc.rootfs.mount", rootfs],
-      ["lxc.hook.autodev", `/bin/sh -c ${shellQuote(script)} ${shellQuote(this.stateDir)}`],
+      [autodev ? "lxc.hook.autodev" : "lxc.hook.mount", `/bin/sh -c ${shellQuote(script)} ${shellQuote(this.stateDir)}`],
     ];
   }
 

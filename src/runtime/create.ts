@@ -16,7 +16,7 @@ import { namespaceFileType, pidfdOpen, waitpid, WNOHANG } from "../sys";
 import { RuntimeError, type RuntimeContext } from "./context";
 import { runCreateHook } from "./create-hook";
 import { addDevCore } from "./dev-core";
-import { attachSharedBinds, setPropagation } from "./shared-binds";
+import { setUpContainerMounts } from "./container-mounts";
 import { CreatePhase } from "./create-phase";
 import { makeFifos, openReady, startHostHook, waitReady, type ReadyResult } from "./hold";
 import { runHooksWarnOnFailure } from "./oci-hooks";
@@ -130,7 +130,7 @@ async function createClaimed(ctx: RuntimeContext, { opts, bundle, spec, rootfs, 
     });
     const { items, files, notes, warnings, joins, hookOwner } = translation;
     checkExecutable(rootfs, spec.process!.args![0]!, spec.process?.env ?? [], spec.process?.cwd ?? "/", translation.mounted);
-    if (createPhase) items.push(...createPhase.configItems(rootfs, hookOwner));
+    if (createPhase) items.push(...createPhase.configItems(rootfs, hookOwner, translation.autodev));
     for (const note of notes) ctx.log.info(note);
     for (const warning of warnings) ctx.log.warn(warning);
     if (opts.noPivot) ctx.log.info("--no-pivot: liblxc always moves the container into its rootfs with pivot_root");
@@ -145,8 +145,7 @@ async function createClaimed(ctx: RuntimeContext, { opts, bundle, spec, rootfs, 
     pausePoint("create-before-fork");
     await startMonitor(ctx, record, translation, spec, createPhase, opts.preserveFds ?? 0);
     ctx.store.save(record);
-    setPropagation(record.init!.pid, translation.propagation);
-    attachSharedBinds(record.init!.pid, translation.sharedBinds);
+    setUpContainerMounts(record.init!.pid, translation.mountOperations, translation.sharedBinds);
     addDevCore(record.init!.pid, hookOwner, ctx.log);
     if (spec.linux?.seccomp && ctx.settings.seccomp) requireSeccompLoaded(record.init!.pid, translation.abiFilter ? 1 : 0);
     if (spec.process?.terminal) sendConsole(record.init!.pid, opts.consoleSocket!, spec.process.consoleSize);

@@ -22,6 +22,10 @@ export interface MountContext {
   resolvePath: ResolvePath;
   /** The container has a user namespace of its own. */
   userNamespace: boolean;
+  /** The container has a cgroup namespace of its own. */
+  cgroupNamespace: boolean;
+  /** process.terminal: liblxc then mounts its own devpts on /dev/pts for the console. */
+  terminal: boolean;
 }
 
 /** Filesystem types whose name liblxc gets changed (cgroup v1 asked for on a cgroup2-only runtime). */
@@ -72,8 +76,8 @@ const VFS_FLAGS = new Set([
 const LXC_OWN_OPTION = /create=|optional|relative|idmap=/;
 
 /**
- * liblxc replaces whatever is on /dev/pts with its own devpts instance
- * (lxc.pty.max), mounted like this; a spec asking for the same is honoured.
+ * With a terminal, liblxc replaces whatever is on /dev/pts with its own devpts
+ * instance (lxc.pty.max), mounted like this; a spec asking for the same is honoured.
  */
 const LXC_DEVPTS_OPTIONS = new Set([
   "rw", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "ptmxmode=666", "mode=0620", "mode=620", "gid=5",
@@ -81,6 +85,23 @@ const LXC_DEVPTS_OPTIONS = new Set([
 
 /** lxc.autodev mounts a tmpfs on /dev before any mount entry. */
 const AUTODEV: MountedPath = { target: "dev" };
+
+/**
+ * The spec mounts a tmpfs on /dev, as every engine's bundle does: then
+ * lxc.autodev is off (its own tmpfs would lie beneath it) and the mount hook
+ * makes the device nodes, as runc makes them (devices.ts).
+ */
+export function mountsDevTmpfs(spec: Spec): boolean {
+  return (spec.mounts ?? []).some((m) => m.type === "tmpfs" && !isBindMount(m) && posix.normalize(`${m.destination}/`) === "/dev/");
+}
+
+/**
+ * Without a terminal (lxc.pty.max 0) liblxc mounts no devpts, but still
+ * detaches the topmost mount on /dev/pts once it has run the hooks
+ * (lxc_finish_devpts_child). This bind of /dev/pts onto itself, the last
+ * mount entry, is what it detaches, leaving the spec's mount in place.
+ */
+const DEVPTS_DECOY: FstabEntry = { source: "dev/pts", target: "dev/pts", type: "none", options: ["bind", "relative"] };
 
 function checkOption(option: string, type: string | undefined, at: JsonPathSegment[]): void {
   if (LXC_OWN_OPTION.test(option)) refuse(at, `"${option}" clashes with liblxc's own mount options`);
@@ -142,6 +163,22 @@ function filesystemEntry(mount: Mount, target: string, at: JsonPathSegment[]): F
 const COPYUP_DIR = "copyup";
 
 /**
+ * Where on the host lies what the container sees at `target` just before its
+ * tmpcopyup tmpfs is mounted there, which is what runc copies. Below a fresh
+ * filesystem that is nothing (undefined): only the mount points liblxc made
+ * there. Below another tmpcopyup tmpfs it is what was copied there from below that one.
+ */
+function copyUpSource(target: string, mounted: readonly MountedPath[], ctx: MountContext, at: JsonPathSegment[]): string | undefined {
+  const i = mounted.findLastIndex((m) => target === m.target || target.startsWith(`${m.target}/`));
+  if (i < 0) return posix.join(ctx.rootfs, ctx.resolvePath(`/${target}`, []).target);
+  const covering = mounted[i]!;
+  if (covering.copyUp) return copyUpSource(target, mounted.slice(0, i), ctx, at);
+  if (!covering.hostSource && covering !== AUTODEV) return undefined;
+  const what = covering === AUTODEV ? "lxc.autodev's tmpfs on /dev" : `the mount on /${covering.target}`;
+  refuse(at, `"${TMPCOPYUP}" on /${target} is not supported: its content would come from ${what}, not the image`);
+}
+
+/**
  * tmpcopyup: the image's content of the destination copied into the fresh
  * tmpfs. liblxc has no such option, so the mount hook (after every mount
  * entry) copies it from the rootfs on the host, which the tmpfs doesn't cover
@@ -149,15 +186,22 @@ const COPYUP_DIR = "copyup";
  * that later entries placed inside it are neither copied over nor written to.
  */
 function copyUp(target: string, i: number, ctx: MountContext, mounted: readonly MountedPath[], out: Translation): void {
-  const covering = mounted.findLast((m) => target === m.target || target.startsWith(`${m.target}/`));
-  if (covering) {
-    const what = covering === AUTODEV ? "lxc.autodev's tmpfs on /dev" : `the mount on /${covering.target}`;
-    refuse(["mounts", i, "options"], `"${TMPCOPYUP}" on /${target} is not supported: its content would come from ${what}, not the image`);
-  }
-  const source = shellQuote(posix.join(ctx.rootfs, target));
+  const from = copyUpSource(target, mounted, ctx, ["mounts", i, "options"]);
+  if (from === undefined) return;
+  const source = shellQuote(from);
   const scratch = shellQuote(out.directory(ctx.stateDir, COPYUP_DIR));
   const copy = `mount --bind "$LXC_ROOTFS_MOUNT"/${shellQuote(target)} ${scratch} && cp -a ${source}/. ${scratch}/ && umount ${scratch}`;
   out.hookLine("mount", orFail(`{ [ ! -d ${source} ] || { ${copy}; }; }`, `mounts[${i}]: copying /${target} of the image into its tmpfs (${TMPCOPYUP}) failed`));
+}
+
+/**
+ * cgroup2 can be mounted only from a cgroup namespace that the container's
+ * user namespace owns. Without one, runc binds the host's /sys/fs/cgroup
+ * instead, with the flags asked for (read-only, as engines ask); so does crio-lxc.
+ */
+function cgroupAsBind(mount: Mount, ctx: MountContext): Mount {
+  if (FILESYSTEMS[mount.type ?? ""] !== "cgroup2" || !ctx.userNamespace || ctx.cgroupNamespace) return mount;
+  return { ...mount, type: "bind", source: HOST_VIEW.cgroup2 };
 }
 
 function isLxcOwnDevpts(mount: Mount, target: string, at: JsonPathSegment[]): boolean {
@@ -203,8 +247,9 @@ function sharedBind(mount: Mount, target: ResolvedPath, ctx: MountContext, at: J
   return source;
 }
 
-function translateMount(mount: Mount, i: number, ctx: MountContext, mounted: MountedPath[], out: Translation): void {
+function translateMount(specMount: Mount, i: number, ctx: MountContext, mounted: MountedPath[], out: Translation): void {
   const at: JsonPathSegment[] = ["mounts", i];
+  const mount = cgroupAsBind(specMount, ctx);
   refuseIfSet(mount, at, ["uidMappings", "gidMappings"]);
   if (mount.source?.startsWith("#")) refuse([...at, "source"], 'must not start with "#" (getmntent(3) would skip the line)');
   const target = resolveDestination(mount, ctx, mounted, [...at, "destination"]);
@@ -217,30 +262,31 @@ function translateMount(mount: Mount, i: number, ctx: MountContext, mounted: Mou
     mounted.push({ target: target.target, hostSource: sharedBind(mount, target, ctx, at, out), shared: true });
     return;
   }
-  if (!bind && isLxcOwnDevpts(mount, target.target, at)) {
-    out.note(`mounts[${i}] (devpts on /dev/pts) left to liblxc, which mounts its own devpts instance there`);
+  if (!bind && ctx.terminal && isLxcOwnDevpts(mount, target.target, at)) {
+    out.note(`mounts[${i}] (devpts on /dev/pts) left to liblxc, which mounts its own devpts instance there for the terminal`);
     return;
   }
-  // A tmpfs on /dev is kept: it covers lxc.autodev's tmpfs, and liblxc fills
-  // the topmost /dev with device nodes after all mount entries.
   const entry = bind ? bindEntry(mount, target, ctx, at) : filesystemEntry(mount, target.target, at);
+  const copied = !bind && (mount.options ?? []).includes(TMPCOPYUP);
   if (bind) applyBindFlags(mount.options ?? [], entry, ctx, out);
-  else if (mount.options?.includes(TMPCOPYUP)) copyUp(target.target, i, ctx, mounted, out);
+  else if (copied) copyUp(target.target, i, ctx, mounted, out);
   if (target.kind === "missing" && !target.belowMount) {
     out.mountPoint({ target: target.target, kind: entry.options.includes("create=file") ? "file" : "directory", at: [...at, "destination"] });
   }
   out.add("lxc.mount.entry", fstabLine(entry));
   const propagation = propagationOf(mount.options ?? []);
-  if (propagation !== undefined) out.propagation.push({ path: `/${target.target}`, flags: propagation });
-  mounted.push({ target: target.target, hostSource: bind ? entry.source : HOST_VIEW[entry.type] });
+  if (propagation !== undefined) out.mountOperations.push({ kind: "propagation", path: `/${target.target}`, flags: propagation });
+  mounted.push({ target: target.target, hostSource: bind ? entry.source : HOST_VIEW[entry.type], ...(copied && { copyUp: true }) });
 }
 
-/** Returns every mount in order (lxc.autodev's /dev first), for resolving the paths that come after them. */
+/** Returns every mount in order (lxc.autodev's /dev first, if on), for resolving the paths that come after them. */
 export function translateMounts(spec: Spec, ctx: MountContext, out: Translation): MountedPath[] {
+  const autodev = !mountsDevTmpfs(spec);
   // liblxc makes /dev itself for lxc.autodev, which fails on a read-only
   // rootfs (CRI-O's pause image has nothing but /pause): make it beforehand.
-  if (ctx.resolvePath("/dev", []).kind === "missing") out.mountPoint({ target: AUTODEV.target, kind: "directory", at: ["root", "path"] });
-  const mounted: MountedPath[] = [AUTODEV];
+  if (autodev && ctx.resolvePath("/dev", []).kind === "missing") out.mountPoint({ target: AUTODEV.target, kind: "directory", at: ["root", "path"] });
+  const mounted: MountedPath[] = autodev ? [AUTODEV] : [];
   (spec.mounts ?? []).forEach((mount, i) => translateMount(mount, i, ctx, mounted, out));
+  if (!ctx.terminal && mounted.some((m) => m.target === "dev/pts" && !m.shared)) out.add("lxc.mount.entry", fstabLine(DEVPTS_DECOY));
   return mounted;
 }

@@ -2,17 +2,36 @@
 // writes into the container's state directory before liblxc reads the config
 // (seccomp profile, hook scripts), and notes for the log.
 import { posix } from "node:path";
+import type { JsonPathSegment } from "./errors";
 import type { MountPoint, SharedBind } from "./paths";
 
 export type ConfigItem = readonly [key: string, value: string];
 
 /** A mount's propagation set inside the container once it is set up. */
 export interface PropagationChange {
+  kind: "propagation";
   /** Absolute inside the container. */
   path: string;
   /** mount(2)'s MS_* propagation flags, with MS_REC for the tree below. */
   flags: number;
 }
+
+/** A linux.readonlyPaths or linux.maskedPaths entry, applied as runc applies it (runtime/container-mounts.ts). */
+export interface ProtectedPath {
+  kind: "readonly" | "mask";
+  /** Absolute inside the container, as the spec wrote it: resolved there, symlinks included. */
+  path: string;
+  /** The spec field, for errors. */
+  at: JsonPathSegment[];
+}
+
+/** liblxc's /dev/ptmx (a bind of its devpts' ptmx) replaced by runc's symlink to pts/ptmx. */
+export interface PtmxSymlink {
+  kind: "ptmx-symlink";
+}
+
+/** What the runtime does in the container's mount namespace once liblxc has set it up, in order. */
+export type MountOperation = PropagationChange | ProtectedPath | PtmxSymlink;
 
 /** Host ids owning a file; default root. */
 export interface FileOwner {
@@ -40,11 +59,11 @@ const HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 /**
  * liblxc hooks we fill with shell lines, run with /bin/sh from the host. In
  * the container's new namespaces before pivot_root: `mount` after the mount
- * entries; `autodev` right after,
- * on the final /dev, just before liblxc adds its standard device nodes
- * (existing ones are kept). `start-host` in the monitor, with the host's
- * namespaces, once the container is set up (LXC_PID is the future init),
- * before the runtime's own start-host hook that holds it.
+ * entries; `autodev` right after (run only with lxc.autodev on), on the final
+ * /dev, just before liblxc adds its standard device nodes (existing ones are
+ * kept). `start-host` in the monitor, with the host's namespaces, once the
+ * container is set up (LXC_PID is the future init), before the runtime's own
+ * start-host hook that holds it.
  */
 export type HookName = "mount" | "autodev" | "start-host";
 
@@ -59,8 +78,12 @@ export class Translation {
   readonly mountPoints: MountPoint[] = [];
   /** Bind mounts the runtime attaches itself once liblxc has set the container up. */
   readonly sharedBinds: SharedBind[] = [];
-  /** Propagation the runtime sets, in order, once liblxc has set the container up (propagation.ts says why). */
-  readonly propagation: PropagationChange[] = [];
+  /**
+   * What the runtime does to the container's mounts once liblxc has set it up
+   * (runtime/container-mounts.ts), in order: propagation (propagation.ts says
+   * why), then the read-only and masked paths as runc applies them.
+   */
+  readonly mountOperations: MountOperation[] = [];
   private readonly hookLines: Record<HookName, string[]> = { mount: [], autodev: [], "start-host": [] };
   /**
    * Host ids liblxc runs the mount and autodev hooks as: with a user

@@ -14,6 +14,8 @@ export interface MountedPath {
   hostSource?: string;
   /** A shared bind, which the runtime attaches after liblxc's setup: nothing may be mounted below it. */
   shared?: boolean;
+  /** A tmpcopyup tmpfs: below it lies a copy of what lay there before it was mounted. */
+  copyUp?: boolean;
 }
 
 /**

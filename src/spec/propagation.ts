@@ -12,7 +12,7 @@
 // then rootfsPropagation on "/". A bind that must also send mounts back to
 // the host ("shared"/"rshared": Kubernetes' Bidirectional propagation) can't
 // be a mount entry: the runtime attaches it itself after liblxc's setup
-// (mounts.ts, src/native/shared-bind.ts).
+// (mounts.ts, src/native/container-mounts.ts).
 import { refuse } from "./errors";
 import type { Translation } from "./output";
 import type { Spec } from "./schema";
@@ -37,7 +37,7 @@ export function propagationOf(options: readonly string[]): number | undefined {
 
 /** The whole tree a slave first: runc's default for the rootfs, and what undoes liblxc's sharing. */
 export function baselinePropagation(out: Translation): void {
-  out.propagation.unshift({ path: "/", flags: MS_SLAVE | MS_REC });
+  out.mountOperations.unshift({ kind: "propagation", path: "/", flags: MS_SLAVE | MS_REC });
 }
 
 /** rootfsPropagation on "/", after every mount's own (shared: a peer group of the container's own, as liblxc and runc ≥ 1.2 make it). */
@@ -48,5 +48,5 @@ export function translateRootfsPropagation(spec: Spec, out: Translation): void {
   if (flags === undefined) {
     refuse(["linux", "rootfsPropagation"], `unknown propagation "${propagation}" (expected shared, slave, private or unbindable, optionally with an r prefix)`);
   }
-  out.propagation.push({ path: "/", flags });
+  out.mountOperations.push({ kind: "propagation", path: "/", flags });
 }

@@ -1,9 +1,17 @@
-// linux.readonlyPaths and linux.maskedPaths → lxc.mount.entry, after the spec's mounts.
+// linux.readonlyPaths and linux.maskedPaths → mount operations the runtime
+// applies once liblxc has set the container up and pivoted into its rootfs,
+// as runc applies them (runtime/container-mounts.ts): every read-only path,
+// then every masked one, each resolved inside the container when it is
+// applied, a missing one skipped. Not mount entries: liblxc would open a FIFO
+// it mounts on (create hangs), can't bind the container's /dev/null (only the
+// host's), and gives a masked directory's tmpfs flags runc doesn't.
 import { refuse } from "./errors";
-import { fstabLine, containerPath } from "./fstab";
+import { containerPath } from "./fstab";
 import type { Translation } from "./output";
 import type { MountedPath, ResolvePath } from "./paths";
 import type { Spec } from "./schema";
+
+type Field = "readonlyPaths" | "maskedPaths";
 
 /** readonlyPaths and maskedPaths, relative to the rootfs, as written in the spec. */
 export interface ProtectedPaths {
@@ -12,36 +20,19 @@ export interface ProtectedPaths {
 }
 
 export function protectedPaths(spec: Spec): ProtectedPaths {
-  const relative = (field: "readonlyPaths" | "maskedPaths") =>
-    (spec.linux?.[field] ?? []).map((path, i) => containerPath(path, ["linux", field, i]));
+  const relative = (field: Field) => (spec.linux?.[field] ?? []).map((path, i) => containerPath(path, ["linux", field, i]));
   return { readonly: relative("readonlyPaths"), masked: relative("maskedPaths") };
 }
 
-/**
- * A read-only path is bind-mounted onto itself ("relative": the source lies in
- * the rootfs) and remounted read-only, `optional` because it may not exist.
- * A masked file gets /dev/null, a masked directory an empty read-only tmpfs.
- * When the runtime can look (kind known) only the fitting entry is emitted and
- * a missing path is skipped; otherwise both are, `optional`, and liblxc skips
- * (and logs) whichever doesn't fit.
- */
+/** Read-only: bound onto itself and remounted read-only. Masked: the container's /dev/null over it, or an empty read-only tmpfs over a directory. */
 export function translateProtectedPaths(
   paths: ProtectedPaths, resolvePath: ResolvePath, mounted: readonly MountedPath[], out: Translation,
 ): void {
-  const resolve = (field: "readonlyPaths" | "maskedPaths", path: string, i: number) => {
-    const resolved = resolvePath(`/${path}`, mounted);
-    if (!resolved.target) refuse(["linux", field, i], "resolves to the container's root directory");
-    return resolved;
+  const add = (kind: "readonly" | "mask", field: Field) => (path: string, i: number) => {
+    // A symlink in the image leading to "/" would make the whole container read-only (or hide it).
+    if (!resolvePath(`/${path}`, mounted).target) refuse(["linux", field, i], "resolves to the container's root directory");
+    out.mountOperations.push({ kind, path: `/${path}`, at: ["linux", field, i] });
   };
-  paths.readonly.forEach((path, i) => {
-    const { target, kind } = resolve("readonlyPaths", path, i);
-    if (kind === "missing") return;
-    out.add("lxc.mount.entry", fstabLine({ source: target, target, type: "none", options: ["rbind", "ro", "relative", "optional"] }));
-  });
-  paths.masked.forEach((path, i) => {
-    const { target, kind } = resolve("maskedPaths", path, i);
-    if (kind === "missing") return;
-    if (kind !== "directory") out.add("lxc.mount.entry", fstabLine({ source: "/dev/null", target, type: "none", options: ["bind", "optional"] }));
-    if (kind !== "file") out.add("lxc.mount.entry", fstabLine({ source: "tmpfs", target, type: "tmpfs", options: ["ro", "nosuid", "nodev", "noexec", "optional"] }));
-  });
+  paths.readonly.forEach(add("readonly", "readonlyPaths"));
+  paths.masked.forEach(add("mask", "maskedPaths"));
 }

@@ -8,12 +8,12 @@ import { arch } from "node:os";
 import { refuse } from "./errors";
 import { translateCapabilities, type InitCapabilities } from "./capabilities";
 import type { BpfInstruction } from "./seccomp-abi";
-import { translateDevices } from "./devices";
-import { translateMounts } from "./mounts";
+import { devIsFresh, translateDevices } from "./devices";
+import { mountsDevTmpfs, translateMounts } from "./mounts";
 import {
   isolates, monitorJoins, planNamespaces, translateNamespaces, type NamespaceFileType, type NamespaceJoin, type NamespacePlan,
 } from "./namespaces";
-import { Translation, type ConfigItem, type FileOwner, type PropagationChange, type StateFile } from "./output";
+import { Translation, type ConfigItem, type FileOwner, type MountOperation, type StateFile } from "./output";
 import { literalPath, type BindSourceKind, type MountedPath, type MountPoint, type ResolvePath, type SharedBind } from "./paths";
 import { refuseUnsupportedProcessFields, translateCwd, translateInit } from "./process";
 import { baselinePropagation, translateRootfsPropagation } from "./propagation";
@@ -97,15 +97,23 @@ function requireProcess(spec: Spec): Process {
   return spec.process;
 }
 
+/**
+ * The kernel's own limit of a devpts instance (NR_UNIX98_PTY_MAX): liblxc
+ * passes lxc.pty.max as its devpts' max=, which mountinfo shows unless it is
+ * this, as on runc's devpts.
+ */
+const DEVPTS_DEFAULT_MAX = 1 << 20;
+
 function translateBase(spec: Spec, ctx: TranslateContext, plan: NamespacePlan, out: Translation): void {
   translateUts(spec, plan, out);
   out.add("lxc.rootfs.path", `dir:${posix.resolve(ctx.bundle, spec.root.path)}`);
   if (spec.root.readonly) out.add("lxc.rootfs.options", "ro");
-  out.add("lxc.autodev", 1);
-  out.add("lxc.pty.max", 1024);
+  out.add("lxc.autodev", mountsDevTmpfs(spec) ? 0 : 1);
+  // With a terminal liblxc allocates the console pty from a devpts instance of
+  // its own on /dev/pts and makes it init's stdin, stdout and stderr (see
+  // runtime/terminal.ts). Without, it mounts no devpts: the spec's stays.
+  out.add("lxc.pty.max", spec.process?.terminal ? DEVPTS_DEFAULT_MAX : 0);
   out.add("lxc.tty.max", 0);
-  // With a terminal liblxc allocates the console pty from the container's devpts
-  // and makes it init's stdin, stdout and stderr (see runtime/terminal.ts).
   if (!spec.process?.terminal) out.add("lxc.console.path", "none");
   // The runtime kills the monitor once the container started; init must survive that.
   out.add("lxc.monitor.signal.pdeath", 0);
@@ -136,10 +144,12 @@ export interface TranslationResult {
   mountPoints: MountPoint[];
   /** Shared (Bidirectional) bind mounts the runtime attaches once liblxc has set the container up. */
   sharedBinds: SharedBind[];
-  /** Propagation the runtime sets once liblxc has set the container up, before the shared binds. */
-  propagation: PropagationChange[];
+  /** What the runtime does to the container's mounts once liblxc has set it up, in order (the shared binds after the propagation). */
+  mountOperations: MountOperation[];
   /** Every mount of the container in order, for looking at paths as the container will see them. */
   mounted: MountedPath[];
+  /** lxc.autodev is on: liblxc runs the autodev hooks, the last ones before pivot_root (else the mount hooks are). */
+  autodev: boolean;
   /** For the monitor to set on itself before liblxc clones the init; undefined: leave them. */
   initCapabilities?: InitCapabilities;
   /** A seccomp filter the monitor loads before liblxc starts: kills the syscalls of host ABIs the profile doesn't list. */
@@ -171,18 +181,22 @@ export function translate(spec: Spec, ctx: TranslateContext): TranslationResult 
   const mounted = translateMounts(spec, {
     bundle: ctx.bundle, rootfs: posix.resolve(ctx.bundle, spec.root.path), stateDir: ctx.stateDir,
     bindSourceKind: ctx.bindSourceKind ?? statBindSource, bindSourceFlags: ctx.bindSourceFlags ?? (() => []), resolvePath,
-    userNamespace: isolates(plan, "user"),
+    userNamespace: isolates(plan, "user"), cgroupNamespace: isolates(plan, "cgroup"), terminal: !!process.terminal,
   }, out);
-  translateProtectedPaths(paths, resolvePath, mounted, out);
-  translateDevices(spec, plan, mounted, out);
+  const autodev = !mountsDevTmpfs(spec);
+  translateDevices(spec, { autodev, userNamespace: isolates(plan, "user") }, mounted, out);
   baselinePropagation(out);
   translateRootfsPropagation(spec, out);
+  // runc's /dev/ptmx, whether or not a devpts is mounted; with a terminal it
+  // replaces liblxc's bind of its devpts' ptmx. Made once liblxc is done: no hook's shell for it.
+  if (devIsFresh(mounted)) out.mountOperations.push({ kind: "ptmx-symlink" });
+  translateProtectedPaths(paths, resolvePath, mounted, out);
   translateCwd(process, resolvePath, mounted, out);
   out.finishHooks(ctx.stateDir);
   // Last: liblxc runs start-host hooks in order, and this one holds the container until `start`.
   out.add("lxc.hook.start-host", ctx.startHostHook);
   return {
     items: out.items, files: out.files, notes: out.notes, warnings: out.warnings, joins: monitorJoins(plan, spec.linux), hookOwner: out.hookOwner,
-    mountPoints: out.mountPoints, sharedBinds: out.sharedBinds, propagation: out.propagation, mounted, initCapabilities, abiFilter,
+    mountPoints: out.mountPoints, sharedBinds: out.sharedBinds, mountOperations: out.mountOperations, mounted, autodev, initCapabilities, abiFilter,
   };
 }

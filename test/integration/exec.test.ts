@@ -15,7 +15,8 @@ beforeAll(() => {
   sb = new Sandbox();
   // A user-namespaced container is set up as its mapped root, which must reach --root.
   chmodSync(sb.dir, 0o711);
-  running = container();
+  // A devpts, as every engine's bundle mounts: exec --tty opens the container's /dev/ptmx (runc's symlink to pts/ptmx).
+  running = container((spec) => spec.mounts.push({ destination: "/dev/pts", type: "devpts", source: "devpts", options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"] }));
 });
 afterAll(() => sb.cleanup());
 

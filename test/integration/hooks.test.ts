@@ -129,6 +129,21 @@ describe("OCI hooks", () => {
     expectGone(c.id);
   });
 
+  test("with the spec's own tmpfs on /dev (lxc.autodev off, so no autodev hook) the create-phase hooks run all the same", async () => {
+    const c = hooked({});
+    const file = join(c.bundle, "config.json");
+    const spec = JSON.parse(readFileSync(file, "utf8"));
+    spec.hooks = { prestart: [hook(c, "record.sh", "prestart")], createContainer: [hook(c, "record.sh", "createContainer")] };
+    spec.mounts.push({ destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "mode=755"] });
+    writeFileSync(file, JSON.stringify(spec));
+    expect(sb.run(["create", "--bundle", c.bundle, "--pid-file", c.pidFile, c.id]).code).toBe(0);
+    expect(order(c)).toEqual(["prestart", "createContainer"]);
+    // In the container's namespaces before pivot_root: it ran from the host's path.
+    expect(recorded(c, "createContainer").state.pid).toBe(1);
+    expect(sb.run(["delete", "--force", c.id]).code).toBe(0);
+    expectGone(c.id);
+  });
+
   test("in a user namespace, container hooks run as the container's root and runtime hooks as the runtime's", async () => {
     const c = hooked({}, undefined, ["pid", "mount", "ipc", "uts", "network", "user"]);
     const file = join(c.bundle, "config.json");

@@ -165,14 +165,14 @@ describe("lifecycle", () => {
     expectGone(id);
   });
 
-  test("a create liblxc refuses fails with liblxc's reason, in one JSON object for --log, and leaves nothing", () => {
+  test("a create liblxc refuses fails with liblxc's reason, naming the mount, in one JSON object for --log, and leaves nothing", () => {
     const id = newId();
     const spec = busyboxSpec({ args: ["true"], cgroupsPath: `/crio-lxc-test/${id}` });
     (spec.mounts as unknown[]).push({ destination: "/mnt", type: "tmpfs", source: "tmpfs", options: ["size=banana"] });
     const clientLog = join(sb.dir, `${id}.oci-log`);
     const r = sb.run(["--log", clientLog, "--log-format=json", "create", "--bundle", sb.bundle(spec), id]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('Failed to mount "tmpfs"');
+    expect(r.stderr).toContain('mounts[2]: mounting "tmpfs" (type "tmpfs") on /mnt failed: Invalid argument');
     const logged = JSON.parse(readFileSync(clientLog, "utf8"));
     expect(Object.keys(logged).sort()).toEqual(["level", "msg", "time"]);
     expect(logged).toMatchObject({ level: "error", msg: r.stderr.trim() });

@@ -15,10 +15,11 @@ afterAll(() => sb.cleanup());
 let seq = 0;
 const newId = () => `tty-${process.pid}-${++seq}`;
 
-function terminalBundle(id: string, args: string[], process: Record<string, unknown> = { terminal: true }, linux: Record<string, unknown> = {}) {
+function terminalBundle(id: string, args: string[], process: Record<string, unknown> = { terminal: true }, linux: Record<string, unknown> = {}, mounts: object[] = []) {
   const spec = busyboxSpec({ args, cgroupsPath: `/crio-lxc-test/${id}` });
   Object.assign(spec.process as object, process);
   Object.assign(spec.linux as object, linux);
+  (spec.mounts as object[]).push(...mounts);
   return sb.bundle(spec);
 }
 
@@ -74,6 +75,23 @@ describe("terminal", () => {
     });
     expect(sb.run(["delete", id]).code).toBe(0);
     expectGone(id);
+  });
+
+  test("/dev/ptmx is runc's symlink to pts/ptmx (not liblxc's bind mount) and opens a pty in the console's devpts", async () => {
+    const script = "echo ptmx=$(readlink /dev/ptmx) mounts=$(grep -c ' /dev/ptmx ' /proc/self/mountinfo); exec 3<>/dev/ptmx && echo pts=$(ls /dev/pts | tr '\\n' ' ')";
+    const devTmpfs = [
+      { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
+      { destination: "/dev/pts", type: "devpts", source: "devpts", options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"] },
+    ];
+    for (const mounts of [[], devTmpfs]) {
+      const id = newId();
+      await withConsole(sb, terminalBundle(id, ["sh", "-c", script], { terminal: true }, {}, mounts), id, async ({ fd, pid, start }) => {
+        start();
+        expect(readTerminal(fd, /pts=.*\r\n/)).toBe("ptmx=pts/ptmx mounts=0\r\npts=0 1 ptmx\r\n");
+        expect(await waitExit(pid)).toBe(0);
+      });
+      expect(sb.run(["delete", id]).code).toBe(0);
+    }
   });
 
   test("terminal: true without --console-socket is refused before anything is set up", () => {

@@ -103,14 +103,15 @@ describe("OCI hooks in the runtime's namespaces", () => {
 });
 
 describe("create-phase hold", () => {
-  test("only with create-phase hooks; mounts the rootfs on root.path and holds in the last autodev hook", () => {
+  test("only with create-phase hooks; mounts the rootfs on root.path and holds in the last autodev hook (the last mount hook with lxc.autodev off)", () => {
     expect(CreatePhase.prepare(record({ poststop: [{ path: "/x" }] }), dir)).toBeUndefined();
     const phase = CreatePhase.prepare(record({ createContainer: [{ path: "/x" }] }), dir)!;
     try {
-      const items = phase.configItems("/b/rootfs");
+      const items = phase.configItems("/b/rootfs", undefined, true);
       expect(items[0]).toEqual(["lxc.rootfs.mount", "/b/rootfs"]);
       expect(items[1]![0]).toBe("lxc.hook.autodev");
       expect(items[1]![1]).toMatch(/^\/bin\/sh -c '.*create-phase \$4.*"\$cmd" = continue.*' '.*'$/);
+      expect(phase.configItems("/b/rootfs", undefined, false)[1]![0]).toBe("lxc.hook.mount");
     } finally {
       phase.close();
     }

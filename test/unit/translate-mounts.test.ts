@@ -40,12 +40,39 @@ describe("mounts", () => {
       "/run/bundles/c0ffee/motd etc/motd none bind,create=file 0 0",
     ]);
   });
-  test("devpts on /dev/pts is left to liblxc, with a note", () => {
+  test("devpts on /dev/pts without a terminal: a mount entry in its place, any options; a decoy last for liblxc to detach", () => {
+    const devpts = { destination: "/dev/pts", type: "devpts", source: "devpts", options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0600"] };
+    expect(entries(mounts({ destination: "/dev", type: "tmpfs", source: "tmpfs" }, devpts, { destination: "/dev/shm", type: "tmpfs", source: "shm" }))).toEqual([
+      "tmpfs dev tmpfs create=dir 0 0",
+      "devpts dev/pts devpts nosuid,noexec,newinstance,ptmxmode=0666,mode=0600,create=dir 0 0",
+      "shm dev/shm tmpfs create=dir 0 0",
+      "dev/pts dev/pts none bind,relative 0 0",
+    ]);
+    expect(values(mounts(devpts), "lxc.pty.max")).toEqual(["0"]);
+    expect(entries(mounts({ destination: "/dev/shm", type: "tmpfs" }))).toEqual(["tmpfs dev/shm tmpfs create=dir 0 0"]);
+  });
+  test("devpts on /dev/pts with a terminal is left to liblxc, which mounts its own for the console, with a note", () => {
     const devpts = { destination: "/dev/pts", type: "devpts", source: "devpts", options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"] };
-    const { items, notes } = run(mounts(devpts));
+    const terminal = { process: { terminal: true }, ...mounts(devpts) };
+    const { items, notes } = run(terminal);
     expect(items.some(([k]) => k === "lxc.mount.entry")).toBe(false);
+    // The kernel's default max= of a devpts, which mountinfo then doesn't show (as on runc's devpts).
+    expect(items).toContainEqual(["lxc.pty.max", "1048576"]);
     expect(notes.join()).toMatch(/mounts\[0\] \(devpts on \/dev\/pts\) left to liblxc/);
-    expect(refusal(mounts({ ...devpts, options: ["mode=0600"] }))).toMatch(/^mounts\[0\]\.options\[0\]: "mode=0600" can't be honoured/);
+    expect(refusal({ ...terminal, ...mounts({ ...devpts, options: ["mode=0600"] }) })).toMatch(/^mounts\[0\]\.options\[0\]: "mode=0600" can't be honoured/);
+  });
+  test("lxc.autodev is off when the spec mounts a tmpfs on /dev (its own would lie beneath it)", () => {
+    expect(values(mounts({ destination: "/dev/", type: "tmpfs" }), "lxc.autodev")).toEqual(["0"]);
+    expect(values(mounts({ destination: "/dev", type: "bind", source: "/srv/data" }), "lxc.autodev")).toEqual(["1"]);
+    expect(values(mounts({ destination: "/dev/shm", type: "tmpfs" }), "lxc.autodev")).toEqual(["1"]);
+  });
+  test("cgroup in a user namespace without a cgroup namespace: the host's /sys/fs/cgroup bound, as runc does", () => {
+    const cgroup = { destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["nosuid", "noexec", "nodev", "relatime", "ro"] };
+    const mapping = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    const linux = (...types: string[]) => ({ namespaces: types.map((type) => ({ type })), uidMappings: mapping, gidMappings: mapping });
+    const ctx = { bindSourceKind: () => "directory" as const };
+    expect(entries({ ...mounts(cgroup), linux: linux("mount", "user") }, ctx)).toEqual(["/sys/fs/cgroup sys/fs/cgroup none bind,nosuid,noexec,nodev,relatime,ro,create=dir 0 0"]);
+    expect(entries({ ...mounts(cgroup), linux: linux("mount", "user", "cgroup") }, ctx)).toEqual(["cgroup sys/fs/cgroup cgroup2 nosuid,noexec,nodev,relatime,ro,create=dir 0 0"]);
   });
   test("refusals", () => {
     expect(refusal(mounts({ destination: "tmp", type: "tmpfs" }))).toMatch(/^mounts\[0\]\.destination: expected an absolute path/);
@@ -63,34 +90,26 @@ describe("mounts", () => {
 });
 
 describe("masked and read-only paths", () => {
-  test("read-only: bound onto itself from the rootfs and made read-only, skipped when missing", () => {
-    expect(entries({ linux: { namespaces: [{ type: "mount" }], readonlyPaths: ["/proc/sys", "/proc/sysrq-trigger"] } })).toEqual([
-      "proc/sys proc/sys none rbind,ro,relative,optional 0 0",
-      "proc/sysrq-trigger proc/sysrq-trigger none rbind,ro,relative,optional 0 0",
+  const protectedOps = (patch: SpecPatch, ctx: Partial<TranslateContext> = {}) => run(patch, ctx).mountOperations.filter((op) => op.kind === "readonly" || op.kind === "mask");
+
+  test("no mount entries: operations the runtime applies once liblxc has set the container up, read-only paths first", () => {
+    const linux = { namespaces: [{ type: "mount" }], maskedPaths: ["/proc/kcore", "/srv/fifo"], readonlyPaths: ["/proc//sys"] };
+    expect(entries({ linux })).toEqual([]);
+    expect(protectedOps({ linux })).toEqual([
+      { kind: "readonly", path: "/proc/sys", at: ["linux", "readonlyPaths", 0] },
+      { kind: "mask", path: "/proc/kcore", at: ["linux", "maskedPaths", 0] },
+      { kind: "mask", path: "/srv/fifo", at: ["linux", "maskedPaths", 1] },
     ]);
   });
-  test("masked: /dev/null over a file, else an empty read-only tmpfs over a directory", () => {
-    expect(entries({ linux: { namespaces: [{ type: "mount" }], maskedPaths: ["/proc/kcore"] } })).toEqual([
-      "/dev/null proc/kcore none bind,optional 0 0",
-      "tmpfs proc/kcore tmpfs ro,nosuid,nodev,noexec,optional 0 0",
-    ]);
+  test("come after the propagation (runc's order)", () => {
+    const kinds = run({ linux: { namespaces: [{ type: "mount" }], maskedPaths: ["/proc/kcore"], readonlyPaths: ["/proc/sys"], rootfsPropagation: "rshared" } })
+      .mountOperations.map((op) => op.kind);
+    expect(kinds).toEqual(["propagation", "propagation", "ptmx-symlink", "readonly", "mask"]);
   });
-  test("when the runtime can look, only the fitting mask is emitted, and missing paths are skipped", () => {
-    const kinds: Record<string, "file" | "directory" | "missing"> = { "/proc/kcore": "file", "/proc/acpi": "directory", "/proc/nope": "missing" };
-    const patch = { linux: { namespaces: [{ type: "mount" }], maskedPaths: Object.keys(kinds) } };
-    expect(values(patch, "lxc.mount.entry", { resolvePath: (p) => ({ target: p.slice(1), kind: kinds[p]!, belowMount: true }) })).toEqual([
-      "/dev/null proc/kcore none bind,optional 0 0",
-      "tmpfs proc/acpi tmpfs ro,nosuid,nodev,noexec,optional 0 0",
-    ]);
-  });
-  test("come after the spec's mounts", () => {
-    const spec = { mounts: [{ destination: "/proc", type: "proc" }], linux: { namespaces: [{ type: "mount" }], maskedPaths: ["/proc/kcore"], readonlyPaths: ["/proc/sys"] } };
-    expect(entries(spec).map((e) => e.split(" ").slice(0, 2).join(" "))).toEqual([
-      "proc proc", "proc/sys proc/sys", "/dev/null proc/kcore", "tmpfs proc/kcore",
-    ]);
-  });
-  test("refuse relative paths", () => {
+  test("refused: relative, or leading to the container's root", () => {
     expect(refusal({ linux: { namespaces: [{ type: "mount" }], maskedPaths: ["proc/kcore"] } })).toMatch(/^linux\.maskedPaths\[0\]: expected an absolute path/);
+    const toRoot = { resolvePath: (p: string) => ({ target: p === "/link" ? "" : p.slice(1), kind: "directory" as const, belowMount: false }) };
+    expect(refusal({ linux: { namespaces: [{ type: "mount" }], readonlyPaths: ["/link"] } }, toRoot)).toMatch(/^linux\.readonlyPaths\[0\]: resolves to the container's root directory/);
   });
 });
 
@@ -130,9 +149,13 @@ describe("destinations resolved in the rootfs", () => {
   test("an image without /dev (CRI-O's pause image) gets it from the runtime: liblxc can't make it on a read-only rootfs", () => {
     const spec = { root: { path: "rootfs", readonly: true }, ...mounts({ destination: "/dev", type: "tmpfs", source: "tmpfs" }) };
     expect(run(spec, { resolvePath: fakeRootfs({ "/dev": "missing" }).resolvePath }).mountPoints).toEqual([
-      { target: "dev", kind: "directory", at: ["root", "path"] },
+      { target: "dev", kind: "directory", at: ["mounts", 0, "destination"] },
     ]);
     expect(run(spec, { resolvePath: fakeRootfs({}).resolvePath }).mountPoints).toEqual([]);
+    const autodev = { root: { path: "rootfs", readonly: true }, ...mounts({ destination: "/proc", type: "proc" }) };
+    expect(run(autodev, { resolvePath: fakeRootfs({ "/dev": "missing", "/proc": "directory" }).resolvePath }).mountPoints).toEqual([
+      { target: "dev", kind: "directory", at: ["root", "path"] },
+    ]);
   });
   test("refused: resolving to the root, a file bound on a directory", () => {
     expect(refusal(mounts({ destination: "/link", type: "tmpfs" }), { resolvePath: fakeRootfs({}, { "/link": "/" }).resolvePath }))
@@ -167,20 +190,30 @@ describe("bind mount flags and propagation", () => {
     expect(hook).toContain(`{ [ ! -d '/run/bundles/c0ffee/rootfs/run' ] || { mount --bind "$LXC_ROOTFS_MOUNT"/'run' '/run/crio-lxc/c0ffee/copyup' && cp -a '/run/bundles/c0ffee/rootfs/run'/. '/run/crio-lxc/c0ffee/copyup'/ && umount '/run/crio-lxc/c0ffee/copyup'; }; } || {`);
     expect(hook).toContain("mounts[0]: copying /run of the image into its tmpfs (tmpcopyup) failed");
   });
-  test("tmpcopyup below another mount is refused: its content would not be the image's", () => {
-    expect(refusal(mounts({ destination: "/a", type: "tmpfs" }, { destination: "/a/b", type: "tmpfs", options: ["tmpcopyup"] })))
+  test("tmpcopyup below a fresh filesystem copies nothing: runc copies what is there then, the mount point liblxc makes", () => {
+    const { files } = run(mounts({ destination: "/a", type: "tmpfs" }, { destination: "/a/b", type: "tmpfs", options: ["tmpcopyup"] }));
+    expect(files.find((f) => f.name === "mount-hook.sh")?.content ?? "").not.toContain("cp -a");
+  });
+  test("tmpcopyup below another tmpcopyup tmpfs copies from the image: that is what was copied there", () => {
+    const spec = mounts({ destination: "/run", type: "tmpfs", options: ["tmpcopyup"] }, { destination: "/run/lock", type: "tmpfs", options: ["tmpcopyup"] });
+    const hook = run(spec, { resolvePath: fakeRootfs({ "/run": "directory" }).resolvePath }).files.find((f) => f.name === "mount-hook.sh")!.content;
+    expect(hook).toContain(`mount --bind "$LXC_ROOTFS_MOUNT"/'run/lock' '/run/crio-lxc/c0ffee/copyup' && cp -a '/run/bundles/c0ffee/rootfs/run/lock'/.`);
+  });
+  test("tmpcopyup below a bind mount or liblxc's /dev is refused: its content would not be the image's", () => {
+    expect(refusal(mounts({ destination: "/a", type: "bind", source: "/srv/data" }, { destination: "/a/b", type: "tmpfs", options: ["tmpcopyup"] })))
       .toMatch(/^mounts\[1\]\.options: "tmpcopyup" on \/a\/b is not supported: its content would come from the mount on \/a, not the image/);
     expect(refusal(mounts({ destination: "/dev/x", type: "tmpfs", options: ["tmpcopyup"] }))).toContain("lxc.autodev's tmpfs on /dev");
   });
   test("propagation as runc sets it, after liblxc's setup: the tree a slave, then each mount's own option, then rootfsPropagation", () => {
     const MS_REC = 0x4000, MS_UNBINDABLE = 1 << 17, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19, MS_SHARED = 1 << 20;
     const spec = { ...mounts({ destination: "/m", type: "tmpfs", options: ["rprivate", "unbindable"] }, { destination: "/n", type: "tmpfs", options: ["slave"] }), linux: { namespaces: [{ type: "mount" }], rootfsPropagation: "rshared" } };
-    expect(run(spec).propagation).toEqual([
+    const propagation = (patch: SpecPatch) => run(patch).mountOperations.filter((op) => op.kind === "propagation").map(({ path, flags }: any) => ({ path, flags }));
+    expect(propagation(spec)).toEqual([
       { path: "/", flags: MS_SLAVE | MS_REC }, { path: "/m", flags: MS_UNBINDABLE }, { path: "/n", flags: MS_SLAVE }, { path: "/", flags: MS_SHARED | MS_REC },
     ]);
-    expect(run({ linux: { namespaces: [{ type: "mount" }] } }).propagation).toEqual([{ path: "/", flags: MS_SLAVE | MS_REC }]);
-    expect(run({ linux: { namespaces: [{ type: "mount" }], rootfsPropagation: "private" } }).propagation.at(-1)).toEqual({ path: "/", flags: MS_PRIVATE });
-    expect(run({ linux: { namespaces: [{ type: "mount" }], rootfsPropagation: "private" } }).files).toEqual([]);
+    expect(propagation({ linux: { namespaces: [{ type: "mount" }] } })).toEqual([{ path: "/", flags: MS_SLAVE | MS_REC }]);
+    expect(propagation({ linux: { namespaces: [{ type: "mount" }], rootfsPropagation: "private" } }).at(-1)).toEqual({ path: "/", flags: MS_PRIVATE });
+    expect(run({ linux: { namespaces: [{ type: "mount" }], rootfsPropagation: "private" } }).files.map((f) => f.name)).not.toContain("mount-hook.sh");
   });
   test("a shared bind (Bidirectional) is no mount entry: the runtime attaches it, flags and recursion as asked", () => {
     const fake = fakeRootfs({ "/var/lib/kubelet": "missing" });
@@ -211,16 +244,20 @@ describe("bind mount flags and propagation", () => {
   });
 });
 
-describe("linux.devices", () => {
-  test("made by the autodev hook with the mode, owner and numbers asked for (runc's defaults: 0666, root); one process per node", () => {
+describe("device nodes", () => {
+  const hookLines = (patch: SpecPatch, hook: string) => run(patch).files.find((f) => f.name === `${hook}-hook.sh`)?.content.split("\n").slice(3, -1);
+  const devTmpfs = { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "mode=755"] };
+  const userns = (hostID: number) => ({ namespaces: [{ type: "mount" }, { type: "user" }], uidMappings: [{ containerID: 0, hostID, size: 65536 }], gidMappings: [{ containerID: 0, hostID, size: 65536 }] });
+
+  test("with liblxc's /dev (no tmpfs on /dev in the spec): linux.devices made by the autodev hook as asked (runc's defaults: 0666, root)", () => {
     const devices = [
       { path: "/dev/fuse", type: "c", major: 10, minor: 229, fileMode: 0o20660, uid: 1, gid: 2 },
       { path: "/dev/net/tun", type: "u", major: 10, minor: 200 },
       { path: "/dev/fifo", type: "p" },
     ];
-    const { items, files } = run({ linux: { namespaces: [{ type: "mount" }], devices } });
+    const { items } = run({ linux: { namespaces: [{ type: "mount" }], devices } });
     expect(items).toContainEqual(["lxc.hook.autodev", "/bin/sh '/run/crio-lxc/c0ffee/autodev-hook.sh'"]);
-    expect(files.find((f) => f.name === "autodev-hook.sh")!.content.split("\n").slice(3, -1)).toEqual([
+    expect(hookLines({ linux: { namespaces: [{ type: "mount" }], devices } }, "autodev")).toEqual([
       "umask 022",
       `mkdir -p "$LXC_ROOTFS_MOUNT"/'dev/net'`,
       `mknod -m 0660 "$LXC_ROOTFS_MOUNT"/'dev/fuse' c 10 229`,
@@ -228,10 +265,32 @@ describe("linux.devices", () => {
       `mknod -m 0666 "$LXC_ROOTFS_MOUNT"/'dev/fifo' p`,
       `chown 1:2 "$LXC_ROOTFS_MOUNT"/'dev/fuse'`,
     ]);
+    expect(hookLines({ linux: { namespaces: [{ type: "mount" }] } }, "autodev")).toBeUndefined();
   });
-  test("refused with a user namespace", () => {
-    const linux = { namespaces: [{ type: "mount" }, { type: "user" }], uidMappings: [{ containerID: 0, hostID: 1, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1, size: 1 }], devices: [{ path: "/dev/x", type: "p" }] };
-    expect(refusal({ linux })).toMatch(/^linux\.devices: not supported yet by crio-lxc with a user namespace/);
+  test("with the spec's tmpfs on /dev: runc's standard nodes, then linux.devices (replacing a standard one of the same path), by the mount hook after the mount entries", () => {
+    const devices = [{ path: "/dev/fuse", type: "c", major: 10, minor: 229 }, { path: "/dev/null", type: "c", major: 1, minor: 3, fileMode: 0o600 }];
+    expect(hookLines({ mounts: [devTmpfs], linux: { namespaces: [{ type: "mount" }], devices } }, "autodev")).toBeUndefined();
+    expect(hookLines({ mounts: [devTmpfs], linux: { namespaces: [{ type: "mount" }], devices } }, "mount")).toEqual([
+      "umask 022",
+      ...["random 1 8", "full 1 7", "tty 5 0", "zero 1 5", "urandom 1 9"].map((node) => `mknod -m 0666 "$LXC_ROOTFS_MOUNT"/'dev/${node.replace(" ", "' c ")}`),
+      `mknod -m 0666 "$LXC_ROOTFS_MOUNT"/'dev/fuse' c 10 229`,
+      `mknod -m 0600 "$LXC_ROOTFS_MOUNT"/'dev/null' c 1 3`,
+    ]);
+  });
+  test("in a user namespace each node is the host's, bound over an empty file, as runc makes them", () => {
+    const lines = hookLines({ mounts: [devTmpfs], linux: { ...userns(100000), devices: [{ path: "/dev/fuse", type: "c", major: 10, minor: 229, uid: 5 }] } }, "mount")!;
+    expect(lines.slice(1, 3)).toEqual([`touch "$LXC_ROOTFS_MOUNT"/'dev/null'`, `mount --bind '/dev/null' "$LXC_ROOTFS_MOUNT"/'dev/null'`]);
+    expect(lines.slice(-2)).toEqual([`touch "$LXC_ROOTFS_MOUNT"/'dev/fuse'`, `mount --bind '/dev/fuse' "$LXC_ROOTFS_MOUNT"/'dev/fuse'`]);
+  });
+  test("/dev/ptmx: runc's symlink to pts/ptmx, made by the runtime once liblxc is done (replacing liblxc's bind of its devpts' ptmx for a terminal)", () => {
+    expect(run({ mounts: [devTmpfs] }).mountOperations).toContainEqual({ kind: "ptmx-symlink" });
+    expect(run({}).mountOperations).toContainEqual({ kind: "ptmx-symlink" });
+    expect(run({ process: { terminal: true }, mounts: [devTmpfs] }).mountOperations).toContainEqual({ kind: "ptmx-symlink" });
+  });
+  test("none where /dev is a bind mount: nothing is written there, and runc makes none either", () => {
+    const bound = { mounts: [{ destination: "/dev", type: "bind", source: "/srv/data" }] };
+    expect(hookLines(bound, "autodev")).toBeUndefined();
+    expect(run({ ...bound, process: { terminal: true } }).mountOperations).not.toContainEqual({ kind: "ptmx-symlink" });
   });
 });
 

@@ -1,0 +1,74 @@
+// What the runtime does to a created container's mounts once liblxc has set
+// it up and holds it (src/native/container-mounts.ts does the mounting): the
+// propagation runc gives (src/spec/propagation.ts says why), the shared
+// (Bidirectional) bind mounts, then what runc does after its mounts: the
+// read-only and masked paths, and for a terminal the /dev/ptmx symlink.
+import { closeSync, statSync } from "node:fs";
+import { formatJsonPath } from "../spec/errors";
+import type { SharedBind } from "../spec/paths";
+import { MOUNT_ATTR, MOUNT_OP, startMountOperations, startSharedBind, type HelperChild } from "../native/container-mounts";
+import type { MountOperation } from "../spec/output";
+import { pidfdOpen, waitpid } from "../sys";
+import { RuntimeError } from "./context";
+
+export function setUpContainerMounts(initPid: number, operations: readonly MountOperation[], sharedBinds: readonly SharedBind[]): void {
+  if (!sharedBinds.length) return applyMountOperations(initPid, operations);
+  // A shared bind set to slave with the rest would no longer send mounts back to the host.
+  const afterPropagation = operations.findIndex((op) => op.kind !== "propagation");
+  const split = afterPropagation < 0 ? operations.length : afterPropagation;
+  applyMountOperations(initPid, operations.slice(0, split));
+  attachSharedBinds(initPid, sharedBinds);
+  applyMountOperations(initPid, operations.slice(split));
+}
+
+/** Waits for a helper; throws with the failed stage (or exit status) in `context` if it failed. */
+function awaitHelper(child: HelperChild, context: (why: string) => string): void {
+  const [, status] = waitpid(child.pid, 0);
+  const failure = child.failure();
+  if (failure || status !== 0) throw new RuntimeError(context(failure?.message ?? `the container's mount helper exited with status ${status}`));
+}
+
+/** How a failed operation is named, standing alone: the spec field first, where there is one. */
+function describe(op: MountOperation): string {
+  switch (op.kind) {
+    case "propagation": return `changing the propagation of ${op.path} in the container`;
+    case "readonly": return `${formatJsonPath(op.at)}: making ${op.path} read-only in the container`;
+    case "mask": return `${formatJsonPath(op.at)}: masking ${op.path} in the container`;
+    case "ptmx-symlink": return "making the container's /dev/ptmx a symlink to pts/ptmx";
+  }
+}
+
+/** The init has a user namespace other than ours: the helper then acts as its root, as runc's init would. */
+function ownUserNamespace(initPid: number): boolean {
+  return statSync(`/proc/${initPid}/ns/user`).ino !== statSync("/proc/self/ns/user").ino;
+}
+
+function applyMountOperations(initPid: number, operations: readonly MountOperation[]): void {
+  if (!operations.length) return;
+  const pidfd = pidfdOpen(initPid);
+  try {
+    const child = startMountOperations({
+      pidfd,
+      joinUser: ownUserNamespace(initPid),
+      operations: operations.map((op) => ({
+        op: MOUNT_OP[op.kind], path: "path" in op ? op.path : "", flags: op.kind === "propagation" ? op.flags : 0, what: describe(op),
+      })),
+    });
+    awaitHelper(child, (why) => why);
+  } finally {
+    closeSync(pidfd);
+  }
+}
+
+function attachSharedBinds(initPid: number, binds: readonly SharedBind[]): void {
+  const pidfd = pidfdOpen(initPid);
+  try {
+    for (const bind of binds) {
+      const attrSet = bind.flags.reduce((bits, flag) => bits | MOUNT_ATTR[flag as keyof typeof MOUNT_ATTR], 0);
+      const child = startSharedBind({ pidfd, source: bind.source, target: `/${bind.target}`, recursive: bind.recursive, attrSet });
+      awaitHelper(child, (why) => `${formatJsonPath(bind.at)}: the shared bind mount of ${bind.source} on /${bind.target} failed: ${why}`);
+    }
+  } finally {
+    closeSync(pidfd);
+  }
+}
