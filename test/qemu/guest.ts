@@ -52,11 +52,15 @@ export interface ContainerSpec {
   args: string[];
   cgroupsPath: string;
   resources?: Record<string, unknown>;
+  /** process.capabilities' bounding, effective and permitted sets (none: every set empty, as with runc). */
+  capabilities?: string[];
 }
 
 export function spec(sb: Sandbox, opts: ContainerSpec): Record<string, unknown> {
-  const config = busyboxSpec({ args: opts.args, cgroupsPath: opts.cgroupsPath }) as { root: object; linux: Record<string, unknown> };
+  const config = busyboxSpec({ args: opts.args, cgroupsPath: opts.cgroupsPath }) as { root: object; linux: Record<string, unknown>; process: Record<string, unknown> };
   config.root = { path: writableRootfs(sb), readonly: false };
+  const caps = opts.capabilities;
+  if (caps) config.process.capabilities = { bounding: caps, effective: caps, permitted: caps };
   if (opts.resources) config.linux.resources = opts.resources;
   return config;
 }

@@ -74,7 +74,7 @@ describe("devices", () => {
       "head -c 4 /dev/zero | wc -c", "echo x >/dev/null && echo null-ok",
     ].join("; ");
     const { pid, out } = createContainer(sb, id, {
-      args: ["sh", "-c", script], cgroupsPath: `/${TOP}/${id}`,
+      args: ["sh", "-c", script], cgroupsPath: `/${TOP}/${id}`, capabilities: ["CAP_MKNOD"],
       resources: { devices: [{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 10, minor: 229, access: "rwm" }] },
     });
     expect(await waitExit(pid, 60_000)).toBe(0);
