@@ -73,8 +73,15 @@ function environmentHelp(): string {
   return `\nEnvironment (flag > environment > CRIO_LXC_ENV_FILE, default /etc/default/crio-lxc > default):\n${rows.join("\n")}\n`;
 }
 
+/** Colour only on a terminal, and never with NO_COLOR (citty colours its usage regardless); loaded on --help only. */
+async function plainUnlessTerminal(text: string): Promise<string> {
+  const [{ isatty }, { stripVTControlCharacters }] = await Promise.all([import("node:tty"), import("node:util")]);
+  return isatty(1) && !process.env.NO_COLOR ? text : stripVTControlCharacters(text);
+}
+
 async function printUsage(sub?: CommandDef<any>): Promise<void> {
-  writeOut(1, sub ? `${await renderUsage(sub, mainCommand as CommandDef<any>)}\n` : `${await renderUsage(mainCommand as CommandDef<any>)}\n${environmentHelp()}`);
+  const usage = sub ? `${await renderUsage(sub, mainCommand as CommandDef<any>)}\n` : `${await renderUsage(mainCommand as CommandDef<any>)}\n${environmentHelp()}`;
+  writeOut(1, await plainUnlessTerminal(usage));
 }
 
 export async function main(argv: string[]): Promise<number> {

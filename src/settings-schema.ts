@@ -4,7 +4,7 @@
 // settings.ts; a unit test runs them through this schema).
 import * as v from 'valibot';
 import { LOG_LEVELS } from './log';
-import { CONTAINER_LOG_LEVELS, LOG_TIMESTAMPS } from './settings';
+import { CONTAINER_LOG_LEVELS, LOG_TIMESTAMPS } from './setting-values';
 
 const absolutePath = v.pipe(v.string(), v.trim(), v.startsWith('/', 'expected an absolute path'));
 

@@ -3,6 +3,7 @@
 import { readRegularFile } from './files';
 import { LOG_LEVELS } from './log';
 import { TEST_PAUSE_VARIABLE } from './runtime/test-pause';
+import { CONTAINER_LOG_LEVELS, LOG_TIMESTAMPS } from './setting-values';
 import type { Settings, SettingKey } from './settings-schema';
 
 export const ENV_FILE_VARIABLE = 'CRIO_LXC_ENV_FILE';
@@ -10,8 +11,6 @@ export const DEFAULT_ENV_FILE = '/etc/default/crio-lxc';
 const SETTING_PREFIX = 'CRIO_LXC_';
 
 /** liblxc's log levels (lxc.log.level). */
-export const CONTAINER_LOG_LEVELS = ['trace', 'debug', 'info', 'notice', 'warn', 'error', 'crit', 'alert', 'fatal'] as const;
-export const LOG_TIMESTAMPS = ['lxc', 'rfc3339'] as const;
 
 // Deprecated keys of the Go crio-lxc, which named separate helper binaries.
 const DEPRECATED_KEYS = ['CRIO_LXC_INIT_CMD', 'CRIO_LXC_START_CMD', 'CRIO_LXC_CONTAINER_HOOK'];

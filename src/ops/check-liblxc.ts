@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EXACT_CONFIG_KEYS, PREFIX_CONFIG_KEYS } from "../lxc/config-keys";
 import type { Container, Liblxc } from "../lxc/liblxc";
-import type { CheckResult } from "./check";
+import type { CheckResult } from "./check-result";
 
 export interface LiblxcFindings {
   version: string;

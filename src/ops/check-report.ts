@@ -2,7 +2,7 @@
 // consola's main entry reads import.meta, which the CommonJS bytecode build
 // can't parse, so the logger is its core with a reporter of our own.
 import type { ConsolaReporter, LogObject } from "consola/core";
-import type { CheckResult } from "./check";
+import type { CheckResult } from "./check-result";
 import { writeOut } from "../proc";
 
 export function checkJson(results: CheckResult[]): string {

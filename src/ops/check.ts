@@ -8,15 +8,10 @@ import { CGROUP2_ROOT } from "../cgroup";
 import { loadSettings, SettingsError, ENV_FILE_VARIABLE, DEFAULT_ENV_FILE, type SettingFlags, type Settings } from "../settings";
 import { hostHasAppArmor } from "../proc";
 import { checkLiblxc, type LiblxcFindings } from "./check-liblxc";
+import type { CheckResult, CheckStatus } from "./check-result";
 import { cgroupLayout, describeLayout } from "./cgroup-layout";
 
-export type CheckStatus = "ok" | "warn" | "fail";
 
-export interface CheckResult {
-  id: string;
-  status: CheckStatus;
-  message: string;
-}
 
 export const MIN_KERNEL = [5, 8] as const;
 /** Controllers whose resources crio-lxc translates; without one, limits on it are refused. */

@@ -15,7 +15,8 @@ const HIDDEN_KERNEL_FILES = [
 
 const READ_ONLY_KERNEL_FILES = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"];
 
-const MOUNTS = [
+/** runc spec's mounts, which every engine's bundle starts from. */
+export const MOUNTS = [
   { destination: "/proc", type: "proc", source: "proc" },
   { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
   {

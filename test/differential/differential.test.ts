@@ -39,7 +39,8 @@ function differences(runc: Outcome, crioLxc: Outcome): Difference[] {
 function report(bundle: string, runc: Outcome, crioLxc: Outcome, diffs: Difference[]): void {
   const file = process.env.DIFFERENTIAL_REPORT;
   if (!file) return;
-  appendFileSync(file, `${JSON.stringify({ bundle, outcomes: { runc: describeOutcome(runc), crioLxc: describeOutcome(crioLxc) } })}\n`);
+  const fields = runc.outcome === "ran" ? Object.keys(runc.record).length : 0;
+  appendFileSync(file, `${JSON.stringify({ bundle, fields, outcomes: { runc: describeOutcome(runc), crioLxc: describeOutcome(crioLxc) } })}\n`);
   for (const d of diffs) appendFileSync(file, `${JSON.stringify({ bundle, ...d, listed: !!deviations.explain(bundle, d) })}\n`);
 }
 

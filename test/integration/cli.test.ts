@@ -14,6 +14,18 @@ const logLines = () => sb.log().split("\n").filter(Boolean);
 const runtimeLines = () => logLines().filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
 
 describe("command line", () => {
+  test("--help is coloured only on a terminal, and never with NO_COLOR", () => {
+    const ESC = "\u001b[";
+    const piped = Bun.spawnSync([BIN, "--help"], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } });
+    expect(piped.stdout.toString()).toContain("OCI runtime");
+    expect(piped.stdout.toString()).not.toContain(ESC);
+    expect(Bun.spawnSync([BIN, "create", "--help"]).stdout.toString()).not.toContain(ESC);
+    // script(1) gives it a pty, as a user's shell would.
+    const onTty = (env: Record<string, string>) => Bun.spawnSync(["script", "-qc", `${BIN} --help`, "/dev/null"], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", TERM: "xterm", ...env } }).stdout.toString();
+    expect(onTty({})).toContain(ESC);
+    expect(onTty({ NO_COLOR: "1" })).not.toContain(ESC);
+  });
+
   test("--version names crio-lxc, the spec and liblxc", () => {
     const r = sb.run(["--version"]);
     expect(r.code).toBe(0);

@@ -9,6 +9,7 @@ import { mkfifo } from "../../src/sys";
 import { makeSocketFile } from "../support/differential";
 import { inside, merge, type Inside, type Spec } from "../support/inside";
 import { Sandbox, becomeSubreaper, requireBuilt, sh } from "../support/runtime";
+import { MOUNTS as RUNC_SPEC_MOUNTS } from "../../src/ops/default-spec";
 
 let sb: Sandbox;
 let box: Inside;
@@ -23,15 +24,7 @@ beforeAll(() => {
 afterAll(() => sb.cleanup());
 
 /** The mounts of runc's default spec. */
-const RUNC_MOUNTS = [
-  { destination: "/proc", type: "proc", source: "proc" },
-  { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
-  { destination: "/dev/pts", type: "devpts", source: "devpts", options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"] },
-  { destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"] },
-  { destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"] },
-  { destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"] },
-  { destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["nosuid", "noexec", "nodev", "relatime", "ro"] },
-];
+const RUNC_MOUNTS = RUNC_SPEC_MOUNTS;
 
 const USER_MAPPING = [{ containerID: 0, hostID: 100000, size: 65536 }];
 

@@ -3,6 +3,7 @@
 // depend on the run: paths of the bundle, rootfs and container id replaced by
 // placeholders, mount ids and peer group numbers replaced by mount points,
 // anonymous device numbers dropped, capability masks decoded to names.
+import { CAPABILITY_NUMBERS } from "../../src/exec/capabilities";
 
 export type ProbeRecord = Record<string, string>;
 
@@ -18,15 +19,8 @@ export function replacePlaceholders(text: string, ph: Placeholders): string {
   return text;
 }
 
-// CAP_LAST_CAP is 40 (CAP_CHECKPOINT_RESTORE) since Linux 5.9.
-const CAPABILITIES = [
-  "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP",
-  "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER",
-  "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
-  "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP",
-  "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF",
-  "CHECKPOINT_RESTORE",
-];
+/** Capability names without CAP_, in the kernel's numbering. */
+const CAPABILITIES = Object.keys(CAPABILITY_NUMBERS).map((name) => name.slice("CAP_".length));
 
 export function capabilityNames(hexMask: string): string {
   const mask = BigInt(`0x${hexMask}`);
