@@ -3,7 +3,7 @@
 // a created container is held at the start-host hook, and is gone after start.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import type { Spec } from "./spec/schema";
+import type { Spec } from "./oci/schema";
 import { isFrozen } from "./cgroup";
 import { exeIdentity, processStartTime } from "./proc";
 

@@ -4,7 +4,7 @@ import { writeOut } from "../proc";
 export default Object.assign(defineCommand({
   meta: { name: "features", description: "print the OCI runtime features JSON: what config.json fields and values crio-lxc accepts" },
   async run() {
-    const { runtimeFeatures } = await import("../spec/features");
+    const { runtimeFeatures } = await import("../translate/features");
     let liblxcVersion: string | undefined;
     try {
       liblxcVersion = (await import("../lxc/liblxc")).liblxc().version;

@@ -1,5 +1,5 @@
 import { defineCommand, type ArgsDef } from "citty";
-import { SpecError } from "../spec/errors";
+import { SpecError } from "../oci/errors";
 import { RuntimeError, type RuntimeContext } from "../runtime/context";
 import { updateContainer } from "../runtime/update";
 import { RDT_FLAGS, UPDATE_FLAGS, asFlagError, readResourcesFile, resourcesFromFlags, type UpdateFlag } from "../runtime/update-flags";

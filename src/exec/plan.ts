@@ -2,8 +2,8 @@
 // rlimits, environment, the program search. Everything that can be refused is
 // refused here, before anything is forked, naming the file and JSON path (or
 // the flag) at fault. Pure apart from what PlanContext supplies.
-import { SpecError, formatJsonPath, type JsonPathSegment } from "../spec/errors";
-import type { Spec } from "../spec/schema";
+import { SpecError, formatJsonPath, type JsonPathSegment } from "../oci/errors";
+import type { Spec } from "../oci/schema";
 import { CAPABILITY_SETS, type CapabilityMasks, capabilityNumber, maskOf, namesOf } from "./capabilities";
 import { ExecError } from "./errors";
 import type { ExecProcess } from "./process";

@@ -2,9 +2,9 @@
 // (--process), or the container's config.json process with the command and
 // the flags laid over it.
 import { isAbsolute } from "node:path";
-import { readJsonFile } from "../spec/parse";
-import type { Spec } from "../spec/schema";
-import { type Process, parseProcess } from "../spec/schema-process";
+import { readJsonFile } from "../oci/parse";
+import type { Spec } from "../oci/schema";
+import { type Process, parseProcess } from "../oci/schema-process";
 import { CAPABILITY_NUMBERS } from "./capabilities";
 import { ExecError } from "./errors";
 import type { ExecOptions } from "./options";

@@ -1,4 +1,4 @@
-// The liblxc config items crio-lxc writes (src/spec/*, runtime/create*.ts),
+// The liblxc config items crio-lxc writes (src/translate/*, runtime/create*.ts),
 // for `crio-lxc check`. test/unit/config-keys.test.ts translates a wide range
 // of specs and fails when an emitted key is missing here.
 

@@ -9,8 +9,8 @@
 // JavaScript. It becomes the monitor: the parent of init.
 import { FFIType, ptr } from "bun:ffi";
 import { loadUnit, nativeUnit } from "../native/unit";
-import type { InitCapabilities } from "../spec/capabilities";
-import type { BpfInstruction } from "../spec/seccomp-abi";
+import type { InitCapabilities } from "../translate/capabilities";
+import type { BpfInstruction } from "../translate/seccomp-abi";
 import type { Container } from "./liblxc";
 import { MONITOR_INIT_C } from "./monitor-init";
 
@@ -32,7 +32,7 @@ int close(int fd);
 
 struct sock_fprog { unsigned short len; const void *filter; };
 
-/* The filter killing the syscalls of host ABIs the profile doesn't list (src/spec/seccomp-abi.ts); liblxc's own comes on top. */
+/* The filter killing the syscalls of host ABIs the profile doesn't list (src/translate/seccomp-abi.ts); liblxc's own comes on top. */
 static int load_abi_filter(const void *filter, int len)
 {
 	struct sock_fprog prog = { (unsigned short)len, filter };

@@ -1,13 +1,13 @@
 // What the runtime does to a created container's mounts once liblxc has set
 // it up and holds it (src/native/container-mounts.ts does the mounting): the
-// propagation runc gives (src/spec/propagation.ts says why), the shared
+// propagation runc gives (src/translate/propagation.ts says why), the shared
 // (Bidirectional) bind mounts, then what runc does after its mounts: the
 // read-only and masked paths, and for a terminal the /dev/ptmx symlink.
 import { closeSync, statSync } from "node:fs";
-import { formatJsonPath } from "../spec/errors";
-import type { SharedBind } from "../spec/paths";
+import { formatJsonPath } from "../oci/errors";
+import type { SharedBind } from "../translate/paths";
 import { MOUNT_ATTR, MOUNT_OP, startMountOperations, startSharedBind, type HelperChild } from "../native/container-mounts";
-import type { MountOperation } from "../spec/output";
+import type { MountOperation } from "../translate/output";
 import { pidfdOpen, waitpid } from "../sys";
 import { RuntimeError } from "./context";
 

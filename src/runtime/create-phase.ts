@@ -11,8 +11,8 @@
 // but "continue" fails the hook, and liblxc aborts the start.
 import { chownSync, closeSync, constants, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import type { ConfigItem } from "../spec/translate";
-import { shellQuote, type FileOwner } from "../spec/output";
+import type { ConfigItem } from "../translate/translate";
+import { shellQuote, type FileOwner } from "../translate/output";
 import type { ContainerRecord } from "../state";
 import { mkfifo } from "../sys";
 import type { RuntimeContext } from "./context";

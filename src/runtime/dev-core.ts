@@ -2,7 +2,7 @@
 // node has a /proc/kcore. liblxc makes /dev/fd and /dev/std{in,out,err}
 // itself but not this one, and a hook for it would cost a shell per create.
 import { closeSync, constants, existsSync, openSync } from "node:fs";
-import type { FileOwner } from "../spec/output";
+import type { FileOwner } from "../translate/output";
 import { openDirectoryInRoot, symlinkAt, SysError } from "../sys";
 import type { Logger } from "../log";
 

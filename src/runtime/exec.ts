@@ -25,7 +25,7 @@ import type { ExecOptions } from "../exec/options";
 import { type ExecPlan, planExec } from "../exec/plan";
 import { execProcess } from "../exec/process";
 import { containerFilters } from "../exec/seccomp";
-import type { Spec } from "../spec/schema";
+import type { Spec } from "../oci/schema";
 import { type ContainerRecord, type ProcessRef, isAlive, statusOf, validateId } from "../state";
 import { pidfdOpen, pollReadable, waitpid, WNOHANG } from "../sys";
 import type { RuntimeContext } from "./context";
@@ -185,7 +185,7 @@ function checkStatus(record: ContainerRecord, ignorePaused: boolean): void {
 function containerSpec(ctx: RuntimeContext, record: ContainerRecord, specFile: string): Spec {
   const copy = ctx.store.loadSpec(record.id);
   if (copy !== undefined) return copy as Spec;
-  const { parseSpec, readJsonFile } = require("../spec/schema") as typeof import("../spec/schema");
+  const { parseSpec, readJsonFile } = require("../oci/schema") as typeof import("../oci/schema");
   return parseSpec(readJsonFile(specFile), specFile);
 }
 

@@ -8,7 +8,7 @@
 // container sits created, where a Bun process would cost ~10 ms and tens of MB.
 import { closeSync, constants, openSync, readSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { shellQuote } from "../spec/output";
+import { shellQuote } from "../translate/output";
 import { mkfifo, pollReadable } from "../sys";
 
 export const READY_FIFO = "ready";

@@ -6,7 +6,7 @@
 import { closeSync, readFileSync, readlinkSync, readSync, writeSync } from "node:fs";
 import { memfd } from "../native/libc";
 import { spawn } from "../native/spawn";
-import type { Spec } from "../spec/schema";
+import type { Spec } from "../oci/schema";
 import type { ContainerRecord, Status } from "../state";
 import { pidfdOpen, pidfdSendSignal, waitPidfdExit, waitpid } from "../sys";
 import { RuntimeError, type RuntimeContext } from "./context";

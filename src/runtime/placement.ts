@@ -7,9 +7,9 @@ import {
   CGROUP2_ROOT, CgroupError, availableControllers, cgroupPath, cgroupProcs, createParents, hasChildCgroups,
   lxcBaseCgroup, resolveCgroupDir,
 } from "../cgroup";
-import { cgroupSettings, controllerOf } from "../spec/cgroup-settings";
-import { refuse } from "../spec/errors";
-import type { Spec } from "../spec/schema";
+import { cgroupSettings, controllerOf } from "../translate/cgroup-settings";
+import { refuse } from "../oci/errors";
+import type { Spec } from "../oci/schema";
 import { StateError } from "../state";
 import type { RuntimeContext } from "./context";
 import { saveResources } from "./resources-file";

@@ -2,7 +2,7 @@
 // merged in. `update` computes from them what a partial update implies (swap
 // is written relative to the memory limit, quota and period go together).
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
-import type { LinuxResources } from "../spec/schema";
+import type { LinuxResources } from "../oci/schema";
 import type { StateStore } from "../state";
 
 const RESOURCES_FILE = "resources.json";

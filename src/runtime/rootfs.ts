@@ -3,8 +3,8 @@
 import { lstatSync, mkdirSync, readlinkSync, statSync, writeFileSync } from "node:fs";
 import { posix } from "node:path";
 import { readRegularFile } from "../files";
-import { refuse } from "../spec/errors";
-import { coveringMount, type BindSourceKind, type MountedPath, type MountPoint, type ResolvedPath } from "../spec/paths";
+import { refuse } from "../oci/errors";
+import { coveringMount, type BindSourceKind, type MountedPath, type MountPoint, type ResolvedPath } from "../translate/paths";
 
 const MAX_SYMLINKS = 40;
 

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { receiveMaster } from "../exec/terminal";
 import { acceptUnix, listenUnix } from "../native/unix-socket";
-import { loadSpec } from "../spec/schema";
+import { loadSpec } from "../oci/schema";
 import { validateId } from "../state";
 import { setChildSubreaper, waitpid, WNOHANG } from "../sys";
 import { RuntimeError, type RuntimeContext } from "./context";

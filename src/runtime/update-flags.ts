@@ -1,8 +1,8 @@
 // runc's `update` flags, and --resources (a LinuxResources JSON file, `-` for
 // stdin, as CRI-O sends it), both turned into LinuxResources.
 import { readFileSync } from "node:fs";
-import { SpecError } from "../spec/errors";
-import { parseResources, readJsonFile, type LinuxResources } from "../spec/schema";
+import { SpecError } from "../oci/errors";
+import { parseResources, readJsonFile, type LinuxResources } from "../oci/schema";
 import { RuntimeError } from "./context";
 
 type Kind = "integer" | "bytes" | "string";

@@ -4,9 +4,9 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cgroupPath, readCgroupFile } from "../cgroup";
-import { cgroupSettings, controllerOf, type CgroupSetting } from "../spec/cgroup-settings";
-import { SpecError, formatJsonPath, refuse } from "../spec/errors";
-import type { LinuxResources } from "../spec/schema";
+import { cgroupSettings, controllerOf, type CgroupSetting } from "../translate/cgroup-settings";
+import { SpecError, formatJsonPath, refuse } from "../oci/errors";
+import type { LinuxResources } from "../oci/schema";
 import { type ContainerRecord, statusOf } from "../state";
 import { withContainerLock } from "../container-lock";
 import { RuntimeError, type RuntimeContext } from "./context";

@@ -4,7 +4,7 @@
 // once the lane's cgroup2 mount is taken off /sys/fs/cgroup.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { runtimeFeatures } from "../../src/spec/features";
+import { runtimeFeatures } from "../../src/translate/features";
 import { envTemplate } from "../../src/ops/env-template";
 import { join } from "node:path";
 import { BIN, REPO, Sandbox, requireBuilt } from "../support/runtime";

@@ -210,7 +210,7 @@ describe("exec: what the process gets", () => {
   });
 });
 
-/** Every ABI of the host listed: no extra filter for unlisted ones (src/spec/seccomp-abi.ts), one filter to count. */
+/** Every ABI of the host listed: no extra filter for unlisted ones (src/translate/seccomp-abi.ts), one filter to count. */
 const HOST_ABIS = process.arch === "x64" ? ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"] : ["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"];
 
 describe("exec: seccomp and personality", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { cgroupSettings, cpuWeight, ioWeight, type CgroupHost } from "../../src/spec/cgroup-settings";
-import { SpecError, formatJsonPath } from "../../src/spec/errors";
-import { parseResources } from "../../src/spec/schema";
+import { cgroupSettings, cpuWeight, ioWeight, type CgroupHost } from "../../src/translate/cgroup-settings";
+import { SpecError, formatJsonPath } from "../../src/oci/errors";
+import { parseResources } from "../../src/oci/schema";
 import { run } from "./spec-fixtures";
 
 const AT = ["linux", "resources"];

@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { kernelVersion } from "../../src/ops/check";
 import { cgroupLayout, describeLayout } from "../../src/ops/cgroup-layout";
 import { isKnownConfigKey } from "../../src/lxc/config-keys";
-import { parseSpec } from "../../src/spec/schema";
-import { translate } from "../../src/spec/translate";
+import { parseSpec } from "../../src/oci/schema";
+import { translate } from "../../src/translate/translate";
 import { context, run, type SpecPatch } from "./spec-fixtures";
 
 const line = (id: number, point: string, fstype: string, source = fstype) => `${id} 23 0:${id} / ${point} rw,relatime shared:${id} - ${fstype} ${source} rw`;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { parseExecArgv } from "../../src/exec/options";
 import { DEFAULT_PATH, type PlanContext, planExec } from "../../src/exec/plan";
 import { execProcess } from "../../src/exec/process";
-import { parseSpec } from "../../src/spec/schema";
+import { parseSpec } from "../../src/oci/schema";
 
 const dir = mkdtempSync(join(tmpdir(), "crio-lxc-exec-plan-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 // `crio-lxc features` claims exactly what the translator accepts.
 import { describe, expect, test } from "bun:test";
-import { runtimeFeatures } from "../../src/spec/features";
-import { SECCOMP_ACTIONS } from "../../src/spec/schema-linux";
+import { runtimeFeatures } from "../../src/translate/features";
+import { SECCOMP_ACTIONS } from "../../src/oci/schema-linux";
 import { refusal, run } from "./spec-fixtures";
 
 const X64 = { hostArch: "x64" };

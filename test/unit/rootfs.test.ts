@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlin
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkExecutable, createMountPoints, homeDirectory, resolveContainerPath, resolveInRoot } from "../../src/runtime/rootfs";
-import { SpecError } from "../../src/spec/errors";
+import { SpecError } from "../../src/oci/errors";
 
 const dir = mkdtempSync(join(tmpdir(), "crio-lxc-rootfs-"));
 const rootfs = join(dir, "rootfs");

@@ -1,7 +1,7 @@
 // Shared fixtures for the spec translation tests.
 import { expect } from "bun:test";
-import { SpecError, parseSpec } from "../../src/spec/schema";
-import { translate, type BindSourceKind, type TranslateContext } from "../../src/spec/translate";
+import { SpecError, parseSpec } from "../../src/oci/schema";
+import { translate, type BindSourceKind, type TranslateContext } from "../../src/translate/translate";
 
 export const ALL_ON = { apparmor: true, capabilities: true, cgroupDevices: true, seccomp: true };
 

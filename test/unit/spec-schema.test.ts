@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SpecError, loadSpec, parseProcess, parseSpec } from "../../src/spec/schema";
+import { SpecError, loadSpec, parseProcess, parseSpec } from "../../src/oci/schema";
 
 const GOLDEN_DIR = join(import.meta.dir, "../golden");
 const FILE = "/b/config.json";

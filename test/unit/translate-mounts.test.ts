@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { fstabEscape, fstabLine, type MountedPath, type ResolvedPath, type TranslateContext } from "../../src/spec/translate";
+import { fstabEscape, fstabLine, type MountedPath, type ResolvedPath, type TranslateContext } from "../../src/translate/translate";
 import { refusal, run, values, type SpecPatch } from "./spec-fixtures";
 
 const mounts = (...list: object[]) => ({ mounts: list });

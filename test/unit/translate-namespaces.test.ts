@@ -1,7 +1,7 @@
 // Translation of namespaces, id mappings, time offsets, UTS names, personality and sysctls.
 import { describe, expect, test } from "bun:test";
-import { CLONE_FLAG } from "../../src/spec/namespaces";
-import { SETUP_ERRORS_FILE } from "../../src/spec/output";
+import { CLONE_FLAG } from "../../src/translate/namespaces";
+import { SETUP_ERRORS_FILE } from "../../src/translate/output";
 import { refusal, run, values, type SpecPatch } from "./spec-fixtures";
 
 const ns = (...namespaces: object[]) => ({ linux: { namespaces } });

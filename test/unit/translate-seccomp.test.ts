@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseSeccompStatus } from "../../src/runtime/seccomp";
-import { unlistedAbiFilter } from "../../src/spec/seccomp-abi";
+import { unlistedAbiFilter } from "../../src/translate/seccomp-abi";
 import { ALL_ON, refusal, run, values } from "./spec-fixtures";
 import { PODMAN_PROFILE, podmanSeccomp } from "../support/podman-seccomp";
 

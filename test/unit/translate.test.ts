@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseSpec } from "../../src/spec/schema";
-import { configFileText } from "../../src/spec/output";
-import { dedupeEnv, translate, type TranslateContext } from "../../src/spec/translate";
+import { parseSpec } from "../../src/oci/schema";
+import { configFileText } from "../../src/translate/output";
+import { dedupeEnv, translate, type TranslateContext } from "../../src/translate/translate";
 import { ALL_ON, context, refusal, run, values, type SpecPatch } from "./spec-fixtures";
 
 const GOLDEN_DIR = join(import.meta.dir, "../golden");

@@ -2,8 +2,8 @@
 // Pure: `create` hands them to liblxc as lxc.cgroup2.* items, `update` writes
 // them itself. Device rules are not here: liblxc turns them into a BPF program.
 // The v1 → v2 conversions are runc's and crun's, so a spec means the same here.
-import { refuse, type JsonPathSegment } from "./errors";
-import type { LinuxResources } from "./schema-linux";
+import { refuse, type JsonPathSegment } from "../oci/errors";
+import type { LinuxResources } from "../oci/schema-linux";
 import { refuseIfSet } from "./unsupported";
 
 export interface CgroupSetting {

@@ -1,9 +1,9 @@
 // linux.sysctl, limited to sysctls of the container's own namespaces.
-import { formatJsonPath, refuse, type JsonPathSegment } from "./errors";
+import { formatJsonPath, refuse, type JsonPathSegment } from "../oci/errors";
 import { isolates, type NamespacePlan } from "./namespaces";
 import { orFail, shellQuote, type Translation } from "./output";
-import type { Spec } from "./schema";
-import type { NamespaceType } from "./schema-linux";
+import type { Spec } from "../oci/schema";
+import type { NamespaceType } from "../oci/schema-linux";
 import { setUtsNameLine, type UtsName } from "./uts";
 
 const IPC_SYSCTLS = new Set([

@@ -1,11 +1,11 @@
 // spec.mounts → lxc.mount.entry, with destinations resolved inside the rootfs.
 import { posix } from "node:path";
-import { refuse, type JsonPathSegment } from "./errors";
+import { refuse, type JsonPathSegment } from "../oci/errors";
 import { fstabLine, type FstabEntry } from "./fstab";
 import { orFail, shellQuote, type Translation } from "./output";
 import { coveringMount, type BindSourceKind, type MountedPath, type ResolvePath, type ResolvedPath } from "./paths";
 import { propagationOf } from "./propagation";
-import type { Mount, Spec } from "./schema";
+import type { Mount, Spec } from "../oci/schema";
 import { refuseIfSet } from "./unsupported";
 
 export interface MountContext {

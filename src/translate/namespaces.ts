@@ -1,9 +1,9 @@
 // linux.namespaces, the user namespace's id mappings and the time namespace's offsets.
-import { formatJsonPath, refuse } from "./errors";
+import { formatJsonPath, refuse } from "../oci/errors";
 import type { FileOwner, Translation } from "./output";
-import type { Spec } from "./schema";
-import type { Linux, NamespaceType } from "./schema-linux";
-import type { IdMappingSchema } from "./schema-primitives";
+import type { Spec } from "../oci/schema";
+import type { Linux, NamespaceType } from "../oci/schema-linux";
+import type { IdMappingSchema } from "../oci/schema-primitives";
 import type * as v from "valibot";
 
 type IdMapping = v.InferOutput<typeof IdMappingSchema>;

@@ -1,5 +1,5 @@
 // lxc.mount.entry values: fstab lines that liblxc parses with getmntent(3).
-import { refuse, type JsonPathSegment } from "./errors";
+import { refuse, type JsonPathSegment } from "../oci/errors";
 
 const FSTAB_ESCAPES: Record<string, string> = { "\\": "\\134", " ": "\\040", "\t": "\\011", "\n": "\\012" };
 

@@ -1,5 +1,5 @@
 // Refusing spec fields crio-lxc can't honour yet, naming the exact field.
-import { refuse, type JsonPathSegment } from "./errors";
+import { refuse, type JsonPathSegment } from "../oci/errors";
 
 export const NOT_SUPPORTED_YET = "not supported yet by crio-lxc";
 

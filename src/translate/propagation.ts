@@ -13,9 +13,9 @@
 // the host ("shared"/"rshared": Kubernetes' Bidirectional propagation) can't
 // be a mount entry: the runtime attaches it itself after liblxc's setup
 // (mounts.ts, src/native/container-mounts.ts).
-import { refuse } from "./errors";
+import { refuse } from "../oci/errors";
 import type { Translation } from "./output";
-import type { Spec } from "./schema";
+import type { Spec } from "../oci/schema";
 
 /** mount(2)'s propagation flags. */
 const MS_REC = 0x4000;

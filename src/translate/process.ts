@@ -1,9 +1,9 @@
 // The container init's identity and environment: process.* except security.
-import { refuse } from "./errors";
+import { refuse } from "../oci/errors";
 import { isolates, type NamespacePlan } from "./namespaces";
 import { shellQuote, type Translation } from "./output";
 import type { MountedPath, ResolvePath } from "./paths";
-import type { Process } from "./schema-process";
+import type { Process } from "../oci/schema-process";
 import { refuseIfSet } from "./unsupported";
 
 const RLIMIT_TYPES = [

@@ -1,7 +1,7 @@
 // Container paths as mount targets: resolved inside the rootfs by the runtime
 // (symlinks and ".." can't leave it), relative to the rootfs for liblxc.
 import { posix } from "node:path";
-import type { JsonPathSegment } from "./errors";
+import type { JsonPathSegment } from "../oci/errors";
 
 /** What a path is on the host (bind sources) or in the container (targets), following symlinks. */
 export type BindSourceKind = "directory" | "file" | "missing";

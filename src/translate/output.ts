@@ -2,7 +2,7 @@
 // writes into the container's state directory before liblxc reads the config
 // (seccomp profile, hook scripts), and notes for the log.
 import { posix } from "node:path";
-import type { JsonPathSegment } from "./errors";
+import type { JsonPathSegment } from "../oci/errors";
 import type { MountPoint, SharedBind } from "./paths";
 
 export type ConfigItem = readonly [key: string, value: string];

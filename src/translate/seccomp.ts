@@ -6,10 +6,10 @@
 //   mkdir errno 1                  <- one line per syscall name: name action [filters]
 //   kill errno 13 [0,1,SCMP_CMP_EQ] [1,10,SCMP_CMP_EQ]   <- filters are AND-ed
 //   kill errno 13 [0,2,SCMP_CMP_EQ]                       <- lines are OR-ed
-import { refuse, type JsonPathSegment } from "./errors";
+import { refuse, type JsonPathSegment } from "../oci/errors";
 import type { Translation } from "./output";
 import { type BpfInstruction, hostAbis, unlistedAbiFilter } from "./seccomp-abi";
-import { SECCOMP_ACTIONS, SECCOMP_OPERATORS, type Linux } from "./schema-linux";
+import { SECCOMP_ACTIONS, SECCOMP_OPERATORS, type Linux } from "../oci/schema-linux";
 import type { FeatureSwitches } from "./security";
 
 type Seccomp = NonNullable<Linux["seccomp"]>;

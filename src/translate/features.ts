@@ -4,8 +4,8 @@ import { arch } from "node:os";
 import { OCI_VERSION, VERSION } from "../version";
 import { capabilityNames } from "./capabilities";
 import { supportedMountOptions } from "./mounts";
-import { HooksSchema } from "./schema";
-import { NAMESPACE_TYPES } from "./schema-linux";
+import { HooksSchema } from "../oci/schema";
+import { NAMESPACE_TYPES } from "../oci/schema-linux";
 import { seccompFeatures } from "./seccomp";
 
 /** The oldest config.json version crio-lxc reads: every 1.x is a superset of 1.0.0. */

@@ -5,11 +5,11 @@
 // applied, a missing one skipped. Not mount entries: liblxc would open a FIFO
 // it mounts on (create hangs), can't bind the container's /dev/null (only the
 // host's), and gives a masked directory's tmpfs flags runc doesn't.
-import { refuse } from "./errors";
+import { refuse } from "../oci/errors";
 import { containerPath } from "./fstab";
 import type { Translation } from "./output";
 import type { MountedPath, ResolvePath } from "./paths";
-import type { Spec } from "./schema";
+import type { Spec } from "../oci/schema";
 
 type Field = "readonlyPaths" | "maskedPaths";
 

@@ -12,9 +12,9 @@
 // (the ambient set would be cleared by liblxc's setuid, unless the monitor
 // sets SECBIT_NO_SETUID_FIXUP).
 import { CAPABILITY_NUMBERS } from "../exec/capabilities";
-import { refuse } from "./errors";
+import { refuse } from "../oci/errors";
 import type { Translation } from "./output";
-import type { Process } from "./schema-process";
+import type { Process } from "../oci/schema-process";
 import { isUnset } from "./unsupported";
 import type { FeatureSwitches } from "./security";
 

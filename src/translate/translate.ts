@@ -5,7 +5,7 @@
 import { posix } from "node:path";
 import { statSync } from "node:fs";
 import { arch } from "node:os";
-import { refuse } from "./errors";
+import { refuse } from "../oci/errors";
 import { translateCapabilities, type InitCapabilities } from "./capabilities";
 import type { BpfInstruction } from "./seccomp-abi";
 import { devIsFresh, translateDevices } from "./devices";
@@ -19,8 +19,8 @@ import { refuseUnsupportedProcessFields, translateCwd, translateInit } from "./p
 import { baselinePropagation, translateRootfsPropagation } from "./propagation";
 import { protectedPaths, translateProtectedPaths } from "./protected-paths";
 import { translateResources } from "./resources";
-import type { Spec } from "./schema";
-import type { Process } from "./schema-process";
+import type { Spec } from "../oci/schema";
+import type { Process } from "../oci/schema-process";
 import { translateSeccomp } from "./seccomp";
 import { translateAppArmor, type FeatureSwitches } from "./security";
 import { translateSysctls } from "./sysctl";

@@ -1,7 +1,7 @@
 // The operator switches, and AppArmor (capabilities: capabilities.ts, seccomp: seccomp.ts).
-import { refuse } from "./errors";
+import { refuse } from "../oci/errors";
 import type { Translation } from "./output";
-import type { Process } from "./schema-process";
+import type { Process } from "../oci/schema-process";
 
 /** The operator's switches (CRIO_LXC_APPARMOR, _CAPABILITIES, _CGROUP_DEVICES, _SECCOMP). */
 export interface FeatureSwitches {

@@ -4,11 +4,11 @@
 // entries, where runc makes them. With liblxc's autodev tmpfs the autodev
 // hook makes the spec's, before liblxc adds its standard nodes (it keeps
 // existing ones). runc's /dev/ptmx symlink is the runtime's (see translate.ts).
-import { refuse, type JsonPathSegment } from "./errors";
+import { refuse, type JsonPathSegment } from "../oci/errors";
 import { containerPath } from "./fstab";
 import { shellQuote, type HookName, type Translation } from "./output";
 import { coveringMount, type MountedPath } from "./paths";
-import type { Spec } from "./schema";
+import type { Spec } from "../oci/schema";
 
 type Device = NonNullable<NonNullable<Spec["linux"]>["devices"]>[number];
 

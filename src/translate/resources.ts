@@ -1,8 +1,8 @@
 // linux.resources → cgroup2 settings liblxc applies to the container's cgroup.
 import { cgroupSettings, type CgroupHost } from "./cgroup-settings";
-import { refuse } from "./errors";
+import { refuse } from "../oci/errors";
 import type { Translation } from "./output";
-import type { DeviceRule, LinuxResources } from "./schema-linux";
+import type { DeviceRule, LinuxResources } from "../oci/schema-linux";
 import type { FeatureSwitches } from "./security";
 import { isUnset } from "./unsupported";
 

@@ -1,9 +1,9 @@
 // What uname(2) shows in the container: hostname, domainname (the UTS
 // namespace) and the machine, which linux.personality can make 32-bit.
-import { formatJsonPath, refuse, type JsonPathSegment } from "./errors";
+import { formatJsonPath, refuse, type JsonPathSegment } from "../oci/errors";
 import { isolates, type NamespacePlan } from "./namespaces";
 import { orFail, shellQuote, type Translation } from "./output";
-import type { Spec } from "./schema";
+import type { Spec } from "../oci/schema";
 
 /** The kernel's limit for both names (__NEW_UTS_LEN). */
 const MAX_UTS_NAME = 64;
