@@ -1,7 +1,7 @@
 // create: translate the bundle, fork the liblxc monitor, and return once the
 // container is fully set up and held at the start-host hook, with the future
 // init's pid in the pid-file.
-import { chmodSync, chownSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, posix, resolve } from "node:path";
 import { requireUnifiedHierarchy } from "../cgroup";
 import { liblxc } from "../lxc/liblxc";
@@ -75,8 +75,11 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   }
   checkTerminalRequest(spec.process?.terminal, opts.consoleSocket, spec.process?.consoleSize);
   checkPreservedFds(opts.preserveFds ?? 0);
-  const rootfs = resolve(bundle, spec.root?.path ?? "rootfs");
-  if (!isDirectory(rootfs)) refuse(["root", "path"], `${rootfs} is not a directory`);
+  const given = resolve(bundle, spec.root?.path ?? "rootfs");
+  if (!isDirectory(given)) refuse(["root", "path"], `${given} is not a directory`);
+  // Through its symlinks, as runc does: liblxc mounts the rootfs on root.path itself for create-phase hooks.
+  const rootfs = realpathSync(given);
+  if (spec.root) spec.root.path = rootfs;
   const placement = planPlacement(ctx, spec, id);
   const lock = claimContainer(ctx.store, id, Date.now() + ctx.settings.createTimeout);
   try {

@@ -1,7 +1,7 @@
 // OCI hooks through dist/crio-lxc: when each of the six runs, in which
 // namespaces, with which state, and what a failing or hanging hook does.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOTFS, Sandbox, becomeSubreaper, busyboxSpec, cgroupExists, reapOrphans, requireBuilt, waitExit, waitFor } from "../support/runtime";
 
@@ -126,6 +126,21 @@ describe("OCI hooks", () => {
     expect(sb.run(["delete", c.id]).code).toBe(0);
     expect(recorded(c, "poststop")).toEqual({ state: { ...base, status: "stopped" }, ns: { ...runtimeNs, hostname: expect.any(String), uid: "0" } });
     expect(order(c).at(-1)).toBe("poststop");
+    expectGone(c.id);
+  });
+
+  test("a root.path that is a symlink is followed, as runc does (liblxc mounts the rootfs on root.path itself for these hooks)", async () => {
+    const c = hooked({});
+    const file = join(c.bundle, "config.json");
+    const spec = JSON.parse(readFileSync(file, "utf8"));
+    symlinkSync(spec.root.path, join(c.bundle, "rootfs-link"));
+    spec.root.path = "rootfs-link";
+    spec.hooks = { createContainer: [hook(c, "record.sh", "createContainer")] };
+    writeFileSync(file, JSON.stringify(spec));
+    const r = sb.run(["create", "--bundle", c.bundle, "--pid-file", c.pidFile, c.id]);
+    expect(r.stderr).toBe("");
+    expect(order(c)).toEqual(["createContainer"]);
+    expect(sb.run(["delete", "--force", c.id]).code).toBe(0);
     expectGone(c.id);
   });
 
