@@ -6,7 +6,8 @@
 import { closeSync, statSync } from "node:fs";
 import { formatJsonPath } from "../spec/errors";
 import type { SharedBind } from "../spec/paths";
-import { MOUNT_ATTR, MOUNT_OP, startMountOperations, startSharedBind, type HelperChild } from "../native/container-mounts";
+import { MOUNT_ATTR, startMountOperations, startSharedBind, type HelperChild } from "../native/container-mounts";
+import { MOUNT_OP } from "../native/shared";
 import type { MountOperation } from "../spec/output";
 import { pidfdOpen, waitpid } from "../sys";
 import { RuntimeError } from "./context";
