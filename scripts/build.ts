@@ -1,26 +1,25 @@
 // Builds the one executable, dist/crio-lxc: CLI, liblxc binding, monitor and
 // the native units in one file, so installing crio-lxc on a node is copying one binary.
 import { $ } from "bun";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { EXEC_UNIT } from "../src/exec/helper";
 import { MONITOR_UNIT } from "../src/lxc/monitor";
 import { CONTAINER_MOUNTS_UNIT } from "../src/native/container-mounts";
 import { SPAWN_UNIT } from "../src/native/spawn";
+import { C_DIR, NATIVE_CFLAGS } from "../src/native/unit";
 
 const out = "dist/crio-lxc";
 const nativeDir = "dist/native";
 const started = performance.now();
 
 // The native units, compiled by the machine's gcc into one shared object that
-// the binary embeds and dlopen()s (src/native/unit.ts says why). Each unit is
-// its own translation unit: their static helpers don't collide.
+// the binary embeds and dlopen()s (src/native/unit.ts says why). Each .c file
+// is its own translation unit; what a unit's files share is hidden, so the
+// object exports the crio_lxc_* functions alone.
 mkdirSync(nativeDir, { recursive: true });
-const sources = [MONITOR_UNIT, EXEC_UNIT, SPAWN_UNIT, CONTAINER_MOUNTS_UNIT].map((unit) => {
-  const file = `${nativeDir}/${unit.name}.c`;
-  writeFileSync(file, unit.source());
-  return file;
-});
-await $`gcc -O2 -fPIC -shared -Wall -Werror -o ${nativeDir}/crio-lxc-native.so ${sources}`;
+const sources = [MONITOR_UNIT, EXEC_UNIT, SPAWN_UNIT, CONTAINER_MOUNTS_UNIT].flatMap((unit) => unit.sources.map((file) => join(C_DIR, file)));
+await $`gcc -O2 -fPIC -shared ${NATIVE_CFLAGS} -o ${nativeDir}/crio-lxc-native.so ${sources}`;
 
 // --sourcemap keeps the log's `c` (caller file:line) pointing at src/, even minified.
 // --bytecode precompiles the JS: it saves start-up time on every call.

@@ -3,7 +3,7 @@
 import { getSystemErrorMessage } from "node:util";
 import { namesOf } from "./capabilities";
 import { EXIT_CANNOT_EXECUTE, EXIT_NOT_FOUND, ExecError } from "./errors";
-import { STAGE } from "./helper-c";
+import { STAGE } from "../native/shared";
 import type { HelperFailure } from "./helper";
 import type { ExecPlan } from "./plan";
 

@@ -1,21 +1,16 @@
-// Runs the C helper and reads what it reports: the process's pid once it has
-// exec'd, or the stage that failed.
+// Runs the C helper (src/native/c/exec-helper.c: forked from the runtime, it
+// joins the container and execs the process) and reads what it reports: the
+// process's pid once it has exec'd, or the stage that failed.
 import { FFIType, ptr } from "bun:ffi";
 import { closeSync, readSync } from "node:fs";
+import { MSG } from "../native/shared";
 import { loadUnit, nativeUnit } from "../native/unit";
 import { waitpid } from "../sys";
-import { RUNTIME_TTY_C } from "./console-c";
-import { MSG_FAIL, MSG_PID, MSG_SIZE, helperSource } from "./helper-c";
-import { SECCOMP_COPY_C } from "./seccomp-c";
 
-const PIPE_C = `
-int pipe2(int fds[2], int flags);
-int crio_lxc_pipe(int *fds) { return pipe2(fds, 02000000 /* O_CLOEXEC */); }
-`;
-
+/** The helper (process side: exec-helper.c, exec-console.c, exec-credentials.c) and the runtime's side of exec. */
 export const EXEC_UNIT = nativeUnit({
   name: "exec",
-  source: () => [helperSource(), PIPE_C, RUNTIME_TTY_C, SECCOMP_COPY_C].join("\n"),
+  sources: ["exec-helper.c", "exec-console.c", "exec-credentials.c", "exec-runtime.c", "exec-seccomp-copy.c"],
   symbols: {
     crio_lxc_exec: { args: [FFIType.ptr], returns: FFIType.i32 },
     crio_lxc_pipe: { args: [FFIType.ptr], returns: FFIType.i32 },
@@ -63,10 +58,10 @@ function readReports(fd: number): { pid?: number; failure?: HelperFailure } {
   }
   const all = Buffer.concat(chunks);
   const out: { pid?: number; failure?: HelperFailure } = {};
-  for (let off = 0; off + MSG_SIZE <= all.length; off += MSG_SIZE) {
+  for (let off = 0; off + MSG.SIZE <= all.length; off += MSG.SIZE) {
     const kind = all.readInt32LE(off);
-    if (kind === MSG_PID) out.pid = all.readInt32LE(off + 12);
-    if (kind === MSG_FAIL) out.failure ??= { stage: all.readInt32LE(off + 4), errno: all.readInt32LE(off + 8), value: all.readInt32LE(off + 12) };
+    if (kind === MSG.PID) out.pid = all.readInt32LE(off + 12);
+    if (kind === MSG.FAIL) out.failure ??= { stage: all.readInt32LE(off + 4), errno: all.readInt32LE(off + 8), value: all.readInt32LE(off + 12) };
   }
   return out;
 }

@@ -3,7 +3,7 @@
 // One allocation, so nothing the C code points at can be collected or moved
 // while the helper runs.
 import { ptr } from "bun:ffi";
-import { SLOT, SLOT_COUNT } from "./helper-c";
+import { SLOT } from "../native/shared";
 import type { ExecPlan } from "./plan";
 
 class CMemory {
@@ -80,12 +80,12 @@ export interface HelperInputs {
 function estimateSize(plan: ExecPlan, inputs: HelperInputs): number {
   const strings = [...plan.args, ...plan.env, ...(plan.searchDirs ?? []), plan.cwd, plan.apparmor ?? ""];
   const text = strings.reduce((n, s) => n + Buffer.byteLength(s) + 16, 0);
-  return 8 * SLOT_COUNT + text + 4 * plan.groups.length + 24 * plan.rlimits.length + inputs.seccompFilters.reduce((n, f) => n + f.length + 24, 0) + 256;
+  return 8 * SLOT.COUNT + text + 4 * plan.groups.length + 24 * plan.rlimits.length + inputs.seccompFilters.reduce((n, f) => n + f.length + 24, 0) + 256;
 }
 
 export function marshalPlan(plan: ExecPlan, inputs: HelperInputs): Buffer {
-  const mem = new CMemory(estimateSize(plan, inputs), 8 * SLOT_COUNT);
-  const slots: bigint[] = new Array(SLOT_COUNT).fill(0n);
+  const mem = new CMemory(estimateSize(plan, inputs), 8 * SLOT.COUNT);
+  const slots: bigint[] = new Array(SLOT.COUNT).fill(0n);
   const set = (slot: number, value: bigint | number | boolean) => { slots[slot] = BigInt(value); };
   set(SLOT.REPORT_FD, inputs.reportFd);
   set(SLOT.PIDFD, inputs.pidfd);

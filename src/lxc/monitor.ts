@@ -3,119 +3,23 @@
 // liblxc refuses a foreground start from a threaded process, and fork() from
 // JavaScript crashes the child (JavaScriptCore maps its JIT region, where the
 // FFI trampolines live, MADV_DONTFORK). So a tiny C function (a native unit,
-// see native/unit.ts) forks; the single-threaded child resets the
-// signal state Bun changed, prepares what liblxc can't (monitor-init.ts),
-// calls lxc_container->start() in the foreground and never returns to
-// JavaScript. It becomes the monitor: the parent of init.
+// see native/unit.ts; src/native/c/monitor.c) forks; the single-threaded child
+// resets the signal state Bun changed, prepares what liblxc can't
+// (src/native/c/monitor-init.c), calls lxc_container->start() in the
+// foreground and never returns to JavaScript. It becomes the monitor: the
+// parent of init.
 import { FFIType, ptr } from "bun:ffi";
+import { CAPS_AT, CAPS_WORD } from "../native/shared";
 import { loadUnit, nativeUnit } from "../native/unit";
 import type { InitCapabilities } from "../translate/capabilities";
 import type { BpfInstruction } from "../translate/seccomp-abi";
 import type { Container } from "./liblxc";
-import { MONITOR_INIT_C } from "./monitor-init";
 
-export { CAPS_FAILED, SECCOMP_FAILED } from "./monitor-init";
-
-const MONITOR_C = `
-typedef void (*sighandler_t)(int);
-typedef _Bool (*lxc_start_fn)(void *c, int useinit, char *const argv[]);
-int fork(void);
-sighandler_t signal(int signum, sighandler_t handler);
-int sigprocmask(int how, const void *set, void *oldset);
-int unsetenv(const char *name);
-int setns(int fd, int nstype);
-unsigned long strlen(const char *s);
-int setsid(void);
-int fcntl(int fd, int cmd, ...);
-int setenv(const char *name, const char *value, int overwrite);
-int close(int fd);
-
-struct sock_fprog { unsigned short len; const void *filter; };
-
-/* The filter killing the syscalls of host ABIs the profile doesn't list (src/translate/seccomp-abi.ts); liblxc's own comes on top. */
-static int load_abi_filter(const void *filter, int len)
-{
-	struct sock_fprog prog = { (unsigned short)len, filter };
-	return prctl(22 /* PR_SET_SECCOMP */, 2 /* SECCOMP_MODE_FILTER */, (unsigned long)&prog, 0, 0);
-}
-
-/*
- * The caller's fds 3 … 3+count-1 go to the init (create --preserve-fds): Bun
- * marked them close-on-exec, and liblxc closes every fd above LISTEN_FDS
- * (liblxc 5.0 takes the variable as the highest fd to keep, not a count).
- */
-static void pass_preserved_fds(int count)
-{
-	char digits[12];
-	int n = 2 + count, i = sizeof(digits) - 1;
-	digits[i] = 0;
-	do {
-		digits[--i] = '0' + n % 10;
-		n /= 10;
-	} while (n);
-	for (int fd = 3; fd < 3 + count; fd++)
-		fcntl(fd, 2 /* F_SETFD */, 0);
-	if (count)
-		setenv("LISTEN_FDS", digits + i, 1);
-	else
-		unsetenv("LISTEN_FDS");
-}
-
-/* joins holds (fd, CLONE_NEW* type) pairs; labels[i] is written to err_fd when joins[i] fails. */
-int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offset, int unset_path,
-			  int *joins, char **labels, int njoins, int err_fd, const unsigned int *caps, int preserve_fds,
-			  const void *filter, int filter_len)
-{
-	unsigned long empty_set[16] = {0};
-	int pid = fork();
-	if (pid != 0)
-		return pid;
-	/* Bun ignores SIGPIPE and SIGXFSZ; ignored dispositions survive exec into init. */
-	for (int s = 1; s < 65; s++)
-		signal(s, (sighandler_t)0);
-	sigprocmask(2 /* SIG_SETMASK */, empty_set, 0);
-	/*
-	 * The init liblxc clones from here stays a copy of the runtime, with
-	 * liblxc's fds (the host's /sys/fs/cgroup among them), until it execs
-	 * the container's process. Non-dumpable, its /proc/<pid>/exe, fd/, cwd,
-	 * root and environ are closed to processes in the container (CVE-2019-5736,
-	 * CVE-2024-21626); the exec resets it.
-	 */
-	prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0);
-	/* Without a terminal of its own, liblxc can't take the caller's /dev/tty as a console peer. */
-	setsid();
-	if (unset_path)
-		unsetenv("PATH");
-	pass_preserved_fds(preserve_fds);
-	for (int i = 0; i < njoins; i++) {
-		if (setns(joins[2 * i], joins[2 * i + 1]) < 0) {
-			write(err_fd, labels[i], strlen(labels[i]));
-			_exit(125);
-		}
-		close(joins[2 * i]);
-	}
-	if (err_fd >= 0)
-		close(err_fd);
-	if (set_init_caps(caps) != 0)
-		_exit(CAPS_FAILED);
-	if (filter_len && load_abi_filter(filter, filter_len) != 0)
-		_exit(SECCOMP_FAILED);
-	patch_liblxc_calls();
-	_Bool ok = ((lxc_start_fn)start)(c, 0, argv);
-	int err = *(int *)((char *)c + error_num_offset);
-	if (!ok)
-		_exit(255);
-	/* error_num is (code << 8), or (signo << 8) | 0x7f when init was killed: not a wait status. */
-	if ((err & 0xff) == 0x7f)
-		_exit(128 + ((err >> 8) & 0x7f));
-	_exit((err >> 8) & 0xff);
-	return -1; /* not reached */
-}
-`;
+export { CAPS_FAILED, SECCOMP_FAILED } from "../native/shared";
 
 export const MONITOR_UNIT = nativeUnit({
   name: "monitor",
-  source: () => `${MONITOR_INIT_C}\n${MONITOR_C}`,
+  sources: ["monitor.c", "monitor-init.c"],
   symbols: {
     crio_lxc_fork_monitor: {
       args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.i32],
@@ -187,18 +91,18 @@ function maskWords(caps: readonly number[]): [number, number] {
   return words;
 }
 
-/** CAPS_AT_* in monitor-init.ts's C. */
-const CAPS_AT_EXEC = 1;
-const CAPS_AT_SETUID = 2;
-
-/** The words monitor-init.ts's init_caps reads. */
+/** The words monitor-init.c's init_caps reads, laid out as CAPS_WORD says. */
 function capabilityWords(caps: InitCapabilities | undefined) {
   if (!caps) return undefined;
-  const at = (caps.atExec ? CAPS_AT_EXEC : 0) | (caps.atSetuid ? CAPS_AT_SETUID : 0);
-  return new Uint32Array([
-    ...maskWords(caps.inheritable), ...maskWords(caps.ambient), caps.keepAmbientOnSetuid ? 1 : 0,
-    ...maskWords(caps.effective), ...maskWords(caps.permitted), at, caps.initUid,
-  ]);
+  const words = new Uint32Array(CAPS_WORD.COUNT);
+  words.set(maskWords(caps.inheritable), CAPS_WORD.INHERITABLE);
+  words.set(maskWords(caps.ambient), CAPS_WORD.AMBIENT);
+  words[CAPS_WORD.KEEP_AMBIENT] = caps.keepAmbientOnSetuid ? 1 : 0;
+  words.set(maskWords(caps.effective), CAPS_WORD.EFFECTIVE);
+  words.set(maskWords(caps.permitted), CAPS_WORD.PERMITTED);
+  words[CAPS_WORD.AT] = (caps.atExec ? CAPS_AT.EXEC : 0) | (caps.atSetuid ? CAPS_AT.SETUID : 0);
+  words[CAPS_WORD.UID] = caps.initUid;
+  return words;
 }
 
 /** Forks the monitor, which starts the container in the foreground; returns its pid. */

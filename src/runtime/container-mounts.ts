@@ -6,7 +6,8 @@
 import { closeSync, statSync } from "node:fs";
 import { formatJsonPath } from "../oci/errors";
 import type { SharedBind } from "../translate/paths";
-import { MOUNT_ATTR, MOUNT_OP, startMountOperations, startSharedBind, type HelperChild } from "../native/container-mounts";
+import { MOUNT_ATTR, startMountOperations, startSharedBind, type HelperChild } from "../native/container-mounts";
+import { MOUNT_OP } from "../native/shared";
 import type { MountOperation } from "../translate/output";
 import { pidfdOpen, waitpid } from "../sys";
 import { RuntimeError } from "./context";

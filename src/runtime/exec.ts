@@ -4,7 +4,7 @@
 // container started, so the runtime joins the container itself: a C helper
 // cloned from here into init's cgroup joins its namespaces (through a pidfd) and
 // clones the process with CLONE_PARENT, making it our child (see
-// src/exec/helper-c.ts). In the foreground we wait for it and exit with its
+// src/native/c/exec-helper.c). In the foreground we wait for it and exit with its
 // status; detached, we return once it has exec'd and the caller (conmon, a
 // subreaper) inherits it when we exit.
 import { closeSync, constants as fsConstants, openSync } from "node:fs";
@@ -17,7 +17,7 @@ import {
 import { hostHasAppArmor } from "../proc";
 import { ExecError } from "../exec/errors";
 import { type FailureContext, failureError } from "../exec/failure";
-import { STAGE } from "../exec/helper-c";
+import { STAGE } from "../native/shared";
 import { cloexecPipe, runHelper } from "../exec/helper";
 import { TerminalRelay, connectConsoleSocket, masterSocketPair, receiveMaster } from "../exec/terminal";
 import { marshalPlan } from "../exec/marshal";

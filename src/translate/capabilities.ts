@@ -1,5 +1,5 @@
 // process.capabilities: the bounding set through lxc.cap.keep, the others
-// through the monitor (liblxc has no item for them: src/lxc/monitor-init.ts).
+// through the monitor (liblxc has no item for them: src/native/c/monitor-init.c).
 //
 // liblxc's init is the monitor's clone and keeps its inheritable and ambient
 // sets (a new user namespace resets them); liblxc only drops from the
@@ -32,7 +32,7 @@ const SETS = ["bounding", "effective", "inheritable", "permitted", "ambient"] as
 type SetName = (typeof SETS)[number];
 type Sets = Record<SetName, Set<string>>;
 
-/** What the monitor gives the init beyond liblxc's bounding set (src/lxc/monitor-init.ts). */
+/** What the monitor gives the init beyond liblxc's bounding set (src/native/c/monitor-init.c). */
 export interface InitCapabilities {
   /** Capability numbers. */
   inheritable: number[];

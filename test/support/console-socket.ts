@@ -1,31 +1,11 @@
-// A console socket, as conmon listens on one: receives the pty master that
-// `exec --tty --detach --console-socket` sends.
+// A console socket, as conmon listens on one (its C: console-socket.c):
+// receives the pty master that `exec --tty --detach --console-socket` sends.
 import { FFIType } from "bun:ffi";
-import { closeSync, readSync, writeSync } from "node:fs";
+import { closeSync, readFileSync, readSync, writeSync } from "node:fs";
+import { join } from "node:path";
 import { loadHelper } from "../../src/exec/helper";
 import { compileC } from "../../src/native/cc";
 import { pollReadable } from "../../src/sys";
-
-const LISTEN_C = String.raw`
-struct sockaddr_un_t { unsigned short family; char path[108]; };
-int socket(int domain, int type, int protocol);
-int bind(int fd, const void *addr, unsigned int len);
-int listen(int fd, int backlog);
-int accept4(int fd, void *addr, void *len, int flags);
-unsigned long strlen(const char *s);
-void *memcpy(void *dst, const void *src, unsigned long n);
-int test_listen(const char *path)
-{
-	struct sockaddr_un_t addr = {0};
-	addr.family = 1;
-	memcpy(addr.path, path, strlen(path));
-	int fd = socket(1, 1 | 02000000, 0);
-	if (fd < 0 || bind(fd, &addr, sizeof addr) < 0 || listen(fd, 1) < 0)
-		return -1;
-	return fd;
-}
-int test_accept(int fd) { return accept4(fd, 0, 0, 02000000); }
-`;
 
 let c: { test_listen: (path: Buffer) => number; test_accept: (fd: number) => number } | undefined;
 
@@ -33,7 +13,7 @@ export class ConsoleSocket {
   private readonly fd: number;
 
   constructor(readonly path: string) {
-    c ??= compileC("test-console-socket.c", LISTEN_C, {
+    c ??= compileC("test-console-socket.c", readFileSync(join(import.meta.dir, "console-socket.c"), "utf8"), {
       test_listen: { args: [FFIType.cstring], returns: FFIType.i32 },
       test_accept: { args: [FFIType.i32], returns: FFIType.i32 },
     }) as unknown as typeof c & {};

@@ -1,0 +1,145 @@
+/*
+ * What the runtime mounts in a container once liblxc has set it up and holds
+ * its init (src/native/container-mounts.ts calls it): a forked child enters
+ * the container's mount namespace, where its root is the container's rootfs,
+ * so absolute paths resolve as the container will see them. setns() into a
+ * mount namespace needs a single-threaded process, hence C.
+ *
+ * Two helpers. crio_lxc_mount_operations applies an ordered list of
+ * operations (propagation changes, read-only and masked paths, the /dev/ptmx
+ * symlink) as runc does. crio_lxc_shared_bind attaches a shared bind mount
+ * (Kubernetes' Bidirectional propagation): liblxc turns every mount of a new
+ * container's namespace into a slave of the host's before it mounts anything,
+ * so a bind it makes can only receive the host's mounts. So the child clones
+ * the source in the host's mount namespace (open_tree: the clone stays a peer
+ * of the host's mount), enters the container's and attaches the clone there
+ * (move_mount), so mounts propagate both ways.
+ *
+ * Both report a failure to err_fd as {stage, errno} (shared.h) and exit 1.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <unistd.h>
+#include <linux/openat2.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+
+#include "shared.h"
+
+static __attribute__((noreturn)) void fail(int err_fd, int stage)
+{
+	int report[2];
+	report[0] = stage;
+	report[1] = errno;
+	(void)write(err_fd, report, sizeof(report));
+	_exit(1);
+}
+
+/*
+ * In a child: clone source (recursively if asked), set its mount attributes
+ * and propagation, enter the mount namespace of the process behind pidfd
+ * and attach the clone on target, resolved beneath that namespace's root
+ * without following any symlink. Returns the child's pid (-1: fork failed).
+ * System calls made raw: glibc 2.36's wrappers are newer than what the
+ * shared object may otherwise need.
+ */
+int crio_lxc_shared_bind(int pidfd, const char *source, const char *target, int recursive,
+			 unsigned long long attr_set, unsigned long long propagation, int err_fd)
+{
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	int tree = (int)syscall(SYS_open_tree, AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+	if (tree < 0)
+		fail(err_fd, MOUNTS_STAGE_OPEN_TREE);
+	struct mount_attr attr = { attr_set, 0, propagation, 0 };
+	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) < 0)
+		fail(err_fd, MOUNTS_STAGE_MOUNT_SETATTR);
+	if (setns(pidfd, CLONE_NEWNS) < 0)
+		fail(err_fd, MOUNTS_STAGE_SETNS);
+	/* After setns the root is the namespace's: the container's rootfs. */
+	struct open_how how = { O_PATH | O_CLOEXEC, 0, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+	int at = (int)syscall(SYS_openat2, AT_FDCWD, target, &how, sizeof(how));
+	if (at < 0)
+		fail(err_fd, MOUNTS_STAGE_OPEN_TARGET);
+	if (syscall(SYS_move_mount, tree, "", at, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		fail(err_fd, MOUNTS_STAGE_MOVE_MOUNT);
+	_exit(0);
+	return -1; /* not reached; TinyCC (a source checkout's compiler) would say it returns no value */
+}
+
+/* Bound onto itself, then read-only, keeping its nosuid, nodev and noexec (a user namespace can't drop them). */
+static int make_readonly(const char *path)
+{
+	struct statfs st;
+	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (statfs(path, &st) < 0)
+		return -1;
+	unsigned long kept = (unsigned long)st.f_flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
+	return mount(path, path, NULL, kept | MS_BIND | MS_REMOUNT | MS_RDONLY, NULL);
+}
+
+/* The container's /dev/null over anything but a directory (binding it on one fails with ENOTDIR), which gets an empty read-only tmpfs. */
+static int mask(const char *path)
+{
+	if (mount("/dev/null", path, NULL, MS_BIND, NULL) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != ENOTDIR)
+		return -1;
+	return mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL);
+}
+
+/* liblxc's /dev/ptmx, a bind mount of its devpts' ptmx on a file, replaced by a symlink. */
+static int ptmx_symlink(void)
+{
+	if (umount2("/dev/ptmx", MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)
+		return -1;
+	if (unlink("/dev/ptmx") < 0 && errno != ENOENT)
+		return -1;
+	return symlink("pts/ptmx", "/dev/ptmx");
+}
+
+static int apply(int op, const char *path, unsigned long flags)
+{
+	switch (op) {
+	case MOUNT_OP_PROPAGATION: return mount("", path, NULL, flags, NULL);
+	case MOUNT_OP_READONLY: return make_readonly(path);
+	case MOUNT_OP_MASK: return mask(path);
+	case MOUNT_OP_PTMX_SYMLINK: return ptmx_symlink();
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+/*
+ * In a child: enter the mount namespace of the process behind pidfd (and its
+ * user namespace if join_user, as the namespace's root: what it mounts is
+ * then the container's own, as runc's) and apply ops[i] (enum mount_op) with
+ * paths[i] and flags[i] (MS_* for a propagation change), in order. Returns
+ * the child's pid (-1: fork failed); ops[i] failing is reported as stage
+ * MOUNTS_STAGE_OP + i.
+ */
+int crio_lxc_mount_operations(int pidfd, int join_user, const int *ops, const char **paths, const unsigned long *flags, int n, int err_fd)
+{
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (setns(pidfd, CLONE_NEWNS | (join_user ? CLONE_NEWUSER : 0)) < 0)
+		fail(err_fd, MOUNTS_STAGE_SETNS);
+	/* EINVAL: root is not mapped; the host's root stays, shown as the overflow id. */
+	if (join_user && ((setresgid(0, 0, 0) < 0 && errno != EINVAL) || (setresuid(0, 0, 0) < 0 && errno != EINVAL)))
+		fail(err_fd, MOUNTS_STAGE_BECOME_ROOT);
+	for (int i = 0; i < n; i++)
+		if (apply(ops[i], paths[i], flags[i]) < 0)
+			fail(err_fd, MOUNTS_STAGE_OP + i);
+	_exit(0);
+	return -1; /* not reached; TinyCC (a source checkout's compiler) would say it returns no value */
+}

@@ -1,0 +1,10 @@
+/* Within the monitor: what monitor.c calls in monitor-init.c. Hidden: the shared object exports only crio_lxc_*. */
+#ifndef CRIO_LXC_MONITOR_INIT_H
+#define CRIO_LXC_MONITOR_INIT_H
+
+/* caps: CAPS_WORD_COUNT words (shared.h), or NULL. Returns -1 when setting them failed. */
+__attribute__((visibility("hidden"))) int set_init_caps(const unsigned int *caps);
+/* Points liblxc's calls of putenv, setresuid, execvp, fchmod and fchown at the wrappers in monitor-init.c. */
+__attribute__((visibility("hidden"))) void patch_liblxc_calls(void);
+
+#endif
