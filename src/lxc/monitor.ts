@@ -12,6 +12,7 @@ import { FFIType, ptr } from "bun:ffi";
 import { CAPS_AT, CAPS_WORD } from "../native/shared";
 import { loadUnit, nativeUnit } from "../native/unit";
 import type { InitCapabilities } from "../translate/capabilities";
+import type { InitGroups } from "../translate/process";
 import type { BpfInstruction } from "../translate/seccomp-abi";
 import type { Container } from "./liblxc";
 
@@ -22,7 +23,7 @@ export const MONITOR_UNIT = nativeUnit({
   sources: ["monitor.c", "monitor-init.c"],
   symbols: {
     crio_lxc_fork_monitor: {
-      args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.i32],
+      args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr],
       returns: FFIType.i32,
     },
   },
@@ -59,6 +60,8 @@ export interface MonitorOptions {
   capabilities?: InitCapabilities;
   /** The caller's fds 3 … 3+N-1 the init gets (create --preserve-fds). */
   preserveFds?: number;
+  /** Supplementary groups the init sets itself in its user namespace (liblxc ignores lxc.init.groups there). */
+  initGroups?: InitGroups;
   /** A classic BPF seccomp filter the monitor loads before liblxc starts (init inherits it). */
   seccompFilter?: readonly BpfInstruction[];
 }
@@ -114,14 +117,16 @@ export function forkMonitor(container: Container, args: string[], opts: MonitorO
   const labels = cArgv(joins.map(({ label }) => label));
   const caps = capabilityWords(opts.capabilities);
   const filter = opts.seccompFilter?.length ? sockFilters(opts.seccompFilter) : undefined;
+  const groups = opts.initGroups ? new Uint32Array([opts.initGroups.uid, opts.initGroups.gids.length, ...opts.initGroups.gids]) : undefined;
   const pid = forkMonitorC(
     container.ptr, container.startFunction(), ptr(argv.table), container.errorNumOffset, opts.hideIdmapHelpers ? 1 : 0,
     ptr(joinTable), ptr(labels.table), joins.length, opts.errorFd ?? -1, caps ? ptr(caps) : null, opts.preserveFds ?? 0,
-    filter ? ptr(filter) : null, opts.seccompFilter?.length ?? 0,
+    filter ? ptr(filter) : null, opts.seccompFilter?.length ?? 0, groups ? ptr(groups) : null,
   );
   if (pid < 0) throw new Error("fork of the liblxc monitor failed");
   void argv.strings;
   void filter;
+  void groups;
   void labels.strings;
   return pid;
 }

@@ -256,6 +256,7 @@ async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, transl
       errorFd: fds.errors,
       capabilities: translation.initCapabilities,
       seccompFilter: translation.abiFilter,
+      initGroups: translation.initGroups,
       preserveFds,
     }));
     record.monitor = processRef(monitorPid);

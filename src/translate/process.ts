@@ -25,17 +25,23 @@ export function refuseUnsupportedProcessFields(process: Process): void {
  * @param homeOf the home directory of a uid in the container's /etc/passwd;
  * like runc, HOME is set from it (or "/") when the spec's env has none or an empty one.
  */
-export function translateInit(process: Process, plan: NamespacePlan, out: Translation, homeOf?: (uid: number) => string | undefined): void {
+/** The init's supplementary groups in a user namespace, which it sets itself (src/native/c/monitor-init.c). */
+export interface InitGroups {
+  uid: number;
+  gids: number[];
+}
+
+/** Returns the groups the init must set itself (a user namespace), if any. */
+export function translateInit(process: Process, plan: NamespacePlan, out: Translation, homeOf?: (uid: number) => string | undefined): InitGroups | undefined {
   const { uid, gid, additionalGids } = process.user;
   out.add("lxc.init.cwd", process.cwd);
   out.add("lxc.init.uid", uid);
   out.add("lxc.init.gid", gid);
+  let initGroups: InitGroups | undefined;
   if (additionalGids?.length) {
     // liblxc drops all supplementary groups in a user namespace and ignores lxc.init.groups there.
-    if (isolates(plan, "user")) {
-      refuse(["process", "user", "additionalGids"], "not supported with a user namespace (liblxc ignores them there)");
-    }
-    out.add("lxc.init.groups", additionalGids.join(","));
+    if (isolates(plan, "user")) initGroups = { uid, gids: additionalGids };
+    else out.add("lxc.init.groups", additionalGids.join(","));
   }
   (process.env ?? []).forEach((variable, i) => {
     // liblxc would cut the value at the NUL.
@@ -47,6 +53,7 @@ export function translateInit(process: Process, plan: NamespacePlan, out: Transl
   if (process.noNewPrivileges) out.add("lxc.no_new_privs", 1);
   if (process.oomScoreAdj != null) out.add("lxc.proc.oom_score_adj", process.oomScoreAdj);
   translateRlimits(process, out);
+  return initGroups;
 }
 
 /** One KEY=value per key: the last one, at its own position (runc's prepareEnv, as exec does). */

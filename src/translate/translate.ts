@@ -15,7 +15,7 @@ import {
 } from "./namespaces";
 import { Translation, type ConfigItem, type FileOwner, type MountOperation, type StateFile } from "./output";
 import { literalPath, type BindSourceKind, type MountedPath, type MountPoint, type ResolvePath, type SharedBind } from "./paths";
-import { refuseUnsupportedProcessFields, translateCwd, translateInit } from "./process";
+import { refuseUnsupportedProcessFields, translateCwd, translateInit, type InitGroups } from "./process";
 import { baselinePropagation, translateRootfsPropagation } from "./propagation";
 import { protectedPaths, translateProtectedPaths } from "./protected-paths";
 import { translateResources } from "./resources";
@@ -152,6 +152,8 @@ export interface TranslationResult {
   autodev: boolean;
   /** For the monitor to set on itself before liblxc clones the init; undefined: leave them. */
   initCapabilities?: InitCapabilities;
+  /** Supplementary groups the init sets itself in its user namespace. */
+  initGroups?: InitGroups;
   /** A seccomp filter the monitor loads before liblxc starts: kills the syscalls of host ABIs the profile doesn't list. */
   abiFilter?: BpfInstruction[];
 }
@@ -171,7 +173,7 @@ export function translate(spec: Spec, ctx: TranslateContext): TranslationResult 
   translateBase(spec, ctx, plan, out);
   translateNamespaces(plan, spec, out);
   translatePersonality(spec, out);
-  translateInit(process, plan, out, ctx.homeDirectory);
+  const initGroups = translateInit(process, plan, out, ctx.homeDirectory);
   translateAppArmor(process, ctx.features, ctx.hostHasAppArmor, out);
   const initCapabilities = translateCapabilities(process, ctx.features, isolates(plan, "user"), out);
   const abiFilter = translateSeccomp(spec.linux?.seccomp, { features: ctx.features, stateDir: ctx.stateDir, hostArch: ctx.hostArch ?? arch() }, out);
@@ -197,6 +199,6 @@ export function translate(spec: Spec, ctx: TranslateContext): TranslationResult 
   out.add("lxc.hook.start-host", ctx.startHostHook);
   return {
     items: out.items, files: out.files, notes: out.notes, warnings: out.warnings, joins: monitorJoins(plan, spec.linux), hookOwner: out.hookOwner,
-    mountPoints: out.mountPoints, sharedBinds: out.sharedBinds, mountOperations: out.mountOperations, mounted, autodev, initCapabilities, abiFilter,
+    mountPoints: out.mountPoints, sharedBinds: out.sharedBinds, mountOperations: out.mountOperations, mounted, autodev, initCapabilities, initGroups, abiFilter,
   };
 }

@@ -207,6 +207,14 @@ describe("user namespace", () => {
     expect(await output(newId(), user)).toBe(lines("0000000000000020", "0000000000000020", "0000000000000020"));
   });
 
+  test("supplementary groups, for root and a non-root user (liblxc drops them there; runc sets them, as podman --uidmap needs)", async () => {
+    const groups = ["sh", "-c", "grep ^Groups /proc/self/status"];
+    for (const uid of [0, 1000]) {
+      const s = spec(groups, { namespaces: userNamespaces, ...USER_MAPPINGS }, { process: { ...(busyboxSpec({ args: groups }).process as object), user: { uid, gid: uid, additionalGids: [10, 20] } } });
+      expect(await output(newId(), s)).toBe("Groups:\t10 20 \n");
+    }
+  });
+
   test("a second container joins the first one's user and pid namespaces", async () => {
     const first = run(newId(), spec(["sleep", "60"], { namespaces: userNamespaces, ...USER_MAPPINGS }));
     try {

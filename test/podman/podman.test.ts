@@ -31,6 +31,15 @@ describe("podman --runtime dist/crio-lxc", () => {
     expect(readOnly).toEqual({ code: 0, stdout: "touch: /x: Read-only file system\n/tmp-ok\n/var/tmp-ok\n/run-ok\n", stderr: "" });
   });
 
+  test("--uidmap with supplementary groups (--group-add): runs as with runc, in a user namespace", () => {
+    const args = ["run", "--rm", "--uidmap", "0:200000:65536", "--gidmap", "0:200000:65536", "--user", "1000:1000", "--group-add", "10", IMAGE, "sh", "-c", "id; cat /proc/self/uid_map"];
+    const ours = podman(args);
+    expect(ours.stderr).toBe("");
+    expect(ours.stdout).toMatch(/^uid=1000\S* gid=1000\S* groups=10,.*\n\s+0\s+200000\s+65536\n$/);
+    const runc = pm.run(args, { runtime: "runc" });
+    expect(ours.stdout).toBe(runc.stdout);
+  });
+
   test("the exit code of sh -c 'exit 7' on each of 20 runs", () => {
     const codes = Array.from({ length: 20 }, () => podman(["run", "--rm", IMAGE, "sh", "-c", "exit 7"]).code);
     expect(codes).toEqual(Array(20).fill(7));

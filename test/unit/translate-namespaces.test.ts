@@ -101,8 +101,14 @@ describe("user namespace", () => {
   test("refusals", () => {
     expect(refusal(ns({ type: "mount" }, { type: "user" }))).toMatch(/^linux\.uidMappings: required with a user namespace/);
     expect(refusal({ linux: { uidMappings: [{ containerID: 0, hostID: 1, size: 1 }] } })).toMatch(/^linux\.uidMappings: requires a user namespace/);
-    expect(refusal({ linux: USER_NS, process: { user: { uid: 0, gid: 0, additionalGids: [10] } } }))
-      .toMatch(/^process\.user\.additionalGids: not supported with a user namespace/);
+  });
+  test("supplementary groups in a user namespace are the init's to set (liblxc ignores lxc.init.groups there)", () => {
+    const withGroups = run({ linux: USER_NS, process: { user: { uid: 1000, gid: 1000, additionalGids: [10, 20] } } });
+    expect(withGroups.initGroups).toEqual({ uid: 1000, gids: [10, 20] });
+    expect(withGroups.items.some(([k]) => k === "lxc.init.groups")).toBe(false);
+    const without = run({ process: { user: { uid: 1000, gid: 1000, additionalGids: [10, 20] } } });
+    expect(without.initGroups).toBeUndefined();
+    expect(values({ process: { user: { uid: 1000, gid: 1000, additionalGids: [10, 20] } } }, "lxc.init.groups")).toEqual(["10,20"]);
   });
 });
 

@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <grp.h>
 
 #include "shared.h"
 #include "monitor-init.h"
@@ -76,12 +77,39 @@ static __attribute__((noreturn)) void init_caps_failed(void)
 	_exit(CAPS_FAILED);
 }
 
+/*
+ * The init's supplementary groups in a user namespace: {uid, count, gids…},
+ * or NULL. liblxc drops every group there and ignores lxc.init.groups, so
+ * the init sets them itself while it is still the namespace's root: at
+ * liblxc's switch to its uid, or before its exec when that is root.
+ */
+static const unsigned int *init_groups;
+
+void set_init_groups(const unsigned int *groups)
+{
+	init_groups = groups;
+}
+
+static void set_pending_groups(void)
+{
+	if (!init_groups)
+		return;
+	if (setgroups(init_groups[1], (const gid_t *)(init_groups + 2)) != 0) {
+		static const char msg[] = "crio-lxc: setting the container process's supplementary groups failed\n";
+		(void)write(STDERR_FILENO, msg, sizeof(msg) - 1);
+		_exit(CAPS_FAILED);
+	}
+	init_groups = NULL;
+}
+
 static int (*lxc_setresuid)(uid_t r, uid_t e, uid_t s);
 static int (*lxc_execvp)(const char *file, char *const argv[]);
 
 /* liblxc's init switching to a non-root user in its user namespace: still root there, it can set them. */
 static int setresuid_with_init_caps(uid_t r, uid_t e, uid_t s)
 {
+	if (init_groups && r == init_groups[0])
+		set_pending_groups();
 	if (init_caps && (init_caps[CAPS_WORD_AT] & CAPS_AT_SETUID) && r == init_caps[CAPS_WORD_UID])
 		if (set_inheritable_and_ambient(init_caps) != 0)
 			init_caps_failed();
@@ -95,6 +123,7 @@ static int setresuid_with_init_caps(uid_t r, uid_t e, uid_t s)
  */
 static int execvp_with_init_caps(const char *file, char *const argv[])
 {
+	set_pending_groups();
 	if (init_caps && (init_caps[CAPS_WORD_AT] & CAPS_AT_EXEC)) {
 		struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
 		struct __user_cap_data_struct data[2] = {

@@ -4,6 +4,8 @@
 
 /* caps: CAPS_WORD_COUNT words (shared.h), or NULL. Returns -1 when setting them failed. */
 __attribute__((visibility("hidden"))) int set_init_caps(const unsigned int *caps);
+/* groups: {uid, count, gids…} the init sets in its user namespace, or NULL. */
+__attribute__((visibility("hidden"))) void set_init_groups(const unsigned int *groups);
 /* Points liblxc's calls of putenv, setresuid, execvp, fchmod and fchown at the wrappers in monitor-init.c. */
 __attribute__((visibility("hidden"))) void patch_liblxc_calls(void);
 
