@@ -9,16 +9,17 @@ import { closeSync } from "node:fs";
 import { pipe, readStageFailure } from "./libc";
 import { MOUNTS_STAGE } from "./shared";
 import { loadUnit, nativeUnit } from "./unit";
-import type { SysError } from "../sys";
+import { SysError } from "../sys";
 
 export const CONTAINER_MOUNTS_UNIT = nativeUnit({
   name: "container-mounts",
   sources: ["container-mounts.c"],
   symbols: {
     crio_lxc_shared_bind: {
-      args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.u64, FFIType.u64, FFIType.i32],
+      args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.u64, FFIType.u64, FFIType.i32, FFIType.i32],
       returns: FFIType.i32,
     },
+    crio_lxc_idmap_userns: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
     crio_lxc_mount_operations: {
       args: [FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32],
       returns: FFIType.i32,
@@ -43,6 +44,10 @@ export interface SharedBindRequest {
   target: string;
   recursive: boolean;
   attrSet: number;
+  /** A peer of the source's mount; else a private clone. */
+  shared: boolean;
+  /** An idmapped mount through this user namespace (an open fd). */
+  usernsFd?: number;
 }
 
 export interface MountOperationsRequest {
@@ -83,7 +88,15 @@ export function startSharedBind(req: SharedBindRequest): HelperChild {
   const source = Buffer.from(`${req.source}\0`);
   const target = Buffer.from(`${req.target}\0`);
   return startHelper("a shared bind mount", (errWrite) =>
-    unit!.crio_lxc_shared_bind(req.pidfd, ptr(source), ptr(target), req.recursive ? 1 : 0, req.attrSet, MS_SHARED, errWrite));
+    unit!.crio_lxc_shared_bind(req.pidfd, ptr(source), ptr(target), req.recursive ? 1 : 0, req.attrSet, req.shared ? MS_SHARED : 0, req.usernsFd ?? -1, errWrite));
+}
+
+/** A user namespace with these /proc/<pid>/uid_map and gid_map contents, as an fd (close it); throws SysError. */
+export function idmapUserNamespace(uidMap: string, gidMap: string): number {
+  unit ??= loadUnit(CONTAINER_MOUNTS_UNIT);
+  const fd = unit.crio_lxc_idmap_userns(ptr(Buffer.from(`${uidMap}\0`)), ptr(Buffer.from(`${gidMap}\0`)));
+  if (fd < 0) throw new SysError("making a user namespace for the idmapped mount", -fd);
+  return fd;
 }
 
 /** Starts the child that applies the operations in order; a failed one is reported as its `what`. */

@@ -3,10 +3,10 @@
 // propagation runc gives (src/translate/propagation.ts says why), the shared
 // (Bidirectional) bind mounts, then what runc does after its mounts: the
 // read-only and masked paths, and for a terminal the /dev/ptmx symlink.
-import { closeSync, statSync } from "node:fs";
-import { formatJsonPath } from "../oci/errors";
-import type { SharedBind } from "../translate/paths";
-import { MOUNT_ATTR, startMountOperations, startSharedBind, type HelperChild } from "../native/container-mounts";
+import { closeSync, openSync, statSync } from "node:fs";
+import { formatJsonPath, type JsonPathSegment } from "../oci/errors";
+import type { IdMapping, SharedBind } from "../translate/paths";
+import { MOUNT_ATTR, idmapUserNamespace, startMountOperations, startSharedBind, type HelperChild } from "../native/container-mounts";
 import { MOUNT_OP } from "../native/shared";
 import type { MountOperation } from "../translate/output";
 import { pidfdOpen, waitpid } from "../sys";
@@ -66,10 +66,27 @@ function attachSharedBinds(initPid: number, binds: readonly SharedBind[]): void 
   try {
     for (const bind of binds) {
       const attrSet = bind.flags.reduce((bits, flag) => bits | MOUNT_ATTR[flag as keyof typeof MOUNT_ATTR], 0);
-      const child = startSharedBind({ pidfd, source: bind.source, target: `/${bind.target}`, recursive: bind.recursive, attrSet });
-      awaitHelper(child, (why) => `${formatJsonPath(bind.at)}: the shared bind mount of ${bind.source} on /${bind.target} failed: ${why}`);
+      const what = bind.idmap ? "idmapped" : "shared";
+      const usernsFd = bind.idmap ? idmapUserns(initPid, bind.idmap, bind.at) : undefined;
+      try {
+        const child = startSharedBind({ pidfd, source: bind.source, target: `/${bind.target}`, recursive: bind.recursive, attrSet, shared: bind.shared, usernsFd });
+        awaitHelper(child, (why) => `${formatJsonPath(bind.at)}: the ${what} bind mount of ${bind.source} on /${bind.target} failed: ${why}`);
+      } finally {
+        if (usernsFd !== undefined) closeSync(usernsFd);
+      }
     }
   } finally {
     closeSync(pidfd);
+  }
+}
+
+/** The user namespace an idmapped bind maps through: the container's, or one made with the mount's mappings. */
+function idmapUserns(initPid: number, idmap: NonNullable<SharedBind["idmap"]>, at: JsonPathSegment[]): number {
+  if (idmap === "container") return openSync(`/proc/${initPid}/ns/user`, "r");
+  const map = (mappings: readonly IdMapping[]) => mappings.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join("");
+  try {
+    return idmapUserNamespace(map(idmap.uidMappings), map(idmap.gidMappings));
+  } catch (err) {
+    throw new RuntimeError(`${formatJsonPath(at)}: ${(err as Error).message}`);
   }
 }

@@ -32,7 +32,7 @@ export function runtimeFeatures(hostArch: string = arch(), liblxcVersion?: strin
       selinux: { enabled: false },
       intelRdt: { enabled: false },
       // mounts[].uidMappings/gidMappings are refused.
-      mountExtensions: { idmap: { enabled: false } },
+      mountExtensions: { idmap: { enabled: true } },
     },
     annotations: {
       [ANNOTATION_VERSION]: VERSION,

@@ -3,7 +3,7 @@ import { posix } from "node:path";
 import { refuse, type JsonPathSegment } from "../oci/errors";
 import { fstabLine, type FstabEntry } from "./fstab";
 import { orFail, shellQuote, type Translation } from "./output";
-import { coveringMount, type BindSourceKind, type MountedPath, type ResolvePath, type ResolvedPath } from "./paths";
+import { coveringMount, type SharedBind, type BindSourceKind, type MountedPath, type ResolvePath, type ResolvedPath } from "./paths";
 import { propagationOf } from "./propagation";
 import type { Mount, Spec } from "../oci/schema";
 import { refuseIfSet } from "./unsupported";
@@ -53,7 +53,7 @@ const NO_EFFECT_OPTIONS = new Set(["silent", "loud", "nolazytime", "iversion", "
 
 /** Flags runc knows and liblxc doesn't (it would pass them to the filesystem as data, which fails). */
 const UNSUPPORTED_FLAGS = new Set([
-  "nosymfollow", "symfollow", "idmap", "ridmap",
+  "nosymfollow", "symfollow",
   ...["ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "noatime", "atime", "nodiratime", "diratime",
     "relatime", "norelatime", "strictatime", "nostrictatime", "nosymfollow", "symfollow"].map((flag) => `r${flag}`),
 ]);
@@ -63,7 +63,7 @@ const TMPCOPYUP = "tmpcopyup";
 
 /** The flag options a mount may carry (propagation that can't be honoured left out), for `crio-lxc features`. */
 export function supportedMountOptions(): string[] {
-  return [...FLAG_OPTIONS, TMPCOPYUP].sort();
+  return [...FLAG_OPTIONS, TMPCOPYUP, "idmap", "ridmap"].sort();
 }
 
 /** Per-mount flags a bind mount gets by a remount (MS_BIND | MS_REMOUNT). */
@@ -223,26 +223,53 @@ function resolveDestination(mount: Mount, ctx: MountContext, mounted: readonly M
   return resolved;
 }
 
-/** Per-mount flags a shared bind may carry: set on the clone before it is attached. */
-const SHARED_BIND_FLAGS = new Set(["ro", "nosuid", "nodev", "noexec"]);
-const SHARED_BIND_OPTIONS = new Set([...SHARED_BIND_FLAGS, "rw", "suid", "dev", "exec", "bind", "rbind", "shared", "rshared"]);
+/** Per-mount flags an attached bind may carry: set on the clone before it is attached. */
+const ATTACHED_BIND_FLAGS = new Set(["ro", "nosuid", "nodev", "noexec"]);
+const ATTACHED_BIND_OPTIONS = new Set([
+  ...ATTACHED_BIND_FLAGS, "rw", "suid", "dev", "exec", "bind", "rbind", "shared", "rshared", "private", "rprivate", "slave", "rslave", "idmap", "ridmap",
+]);
 
-/** A bind with "shared"/"rshared": attached by the runtime after liblxc's setup (propagation.ts says why). */
-function sharedBind(mount: Mount, target: ResolvedPath, ctx: MountContext, at: JsonPathSegment[], out: Translation): string {
-  if (ctx.userNamespace) refuse([...at, "options"], "a shared bind mount is not supported yet by crio-lxc with a user namespace");
+const isShared = (mount: Mount) => (mount.options ?? []).some((o) => o === "shared" || o === "rshared");
+const isIdmapped = (mount: Mount) => !!(mount.uidMappings?.length || mount.gidMappings?.length) || (mount.options ?? []).some((o) => o === "idmap" || o === "ridmap");
+
+/** How an idmapped bind maps ids: its own mappings (both required, as runc), or the container's. */
+function idmapOf(mount: Mount, ctx: MountContext, at: JsonPathSegment[]): NonNullable<SharedBind["idmap"]> {
+  const uidMappings = mount.uidMappings ?? [];
+  const gidMappings = mount.gidMappings ?? [];
+  if (uidMappings.length || gidMappings.length) {
+    if (!uidMappings.length) refuse([...at, "uidMappings"], "required with gidMappings");
+    if (!gidMappings.length) refuse([...at, "gidMappings"], "required with uidMappings");
+    return { uidMappings, gidMappings };
+  }
+  if (!ctx.userNamespace) refuse([...at, "options"], "idmap without uidMappings/gidMappings maps through the container's user namespace, and it has none");
+  return "container";
+}
+
+/**
+ * A bind the runtime attaches itself once liblxc has set the container up:
+ * "shared"/"rshared" (propagation.ts says why) or idmapped (uidMappings, or
+ * the idmap/ridmap options: liblxc 5.0's own idmapped mounts take only the
+ * container's mappings, and only on entries it mounts from the host's view).
+ */
+function attachedBind(mount: Mount, target: ResolvedPath, ctx: MountContext, at: JsonPathSegment[], out: Translation): string {
+  const shared = isShared(mount);
+  const idmap = isIdmapped(mount) ? idmapOf(mount, ctx, at) : undefined;
+  if (shared && !idmap && ctx.userNamespace) refuse([...at, "options"], "a shared bind mount is not supported yet by crio-lxc with a user namespace");
   const options = mount.options ?? [];
+  const what = idmap ? "an idmapped bind mount" : "a shared bind mount";
   options.forEach((option, j) => {
-    if (!SHARED_BIND_OPTIONS.has(option)) refuse([...at, "options", j], `"${option}" is not supported by crio-lxc on a shared bind mount`);
+    if (!ATTACHED_BIND_OPTIONS.has(option)) refuse([...at, "options", j], `"${option}" is not supported by crio-lxc on ${what}`);
   });
-  if (target.kind === "missing" && target.belowMount) refuse([...at, "destination"], `a shared bind mount's destination must exist in the image or a bind source (/${target.target} doesn't)`);
+  if (target.kind === "missing" && target.belowMount) refuse([...at, "destination"], `${what}'s destination must exist in the image or a bind source (/${target.target} doesn't)`);
   const { source, options: entryOptions } = bindEntry(mount, target, ctx, at);
   if (target.kind === "missing") out.mountPoint({ target: target.target, kind: entryOptions.includes("create=file") ? "file" : "directory", at: [...at, "destination"] });
-  const flags = options.filter((o) => SHARED_BIND_FLAGS.has(o));
+  const flags = options.filter((o) => ATTACHED_BIND_FLAGS.has(o));
   const lastRo = options.findLast((o) => o === "ro" || o === "rw");
   out.sharedBinds.push({
-    source, target: target.target, at,
-    recursive: options.includes("rbind"),
+    source, target: target.target, at, shared,
+    recursive: options.includes("rbind") || options.includes("ridmap"),
     flags: lastRo === "rw" ? flags.filter((f) => f !== "ro") : flags,
+    ...(idmap && { idmap }),
   });
   return source;
 }
@@ -250,16 +277,16 @@ function sharedBind(mount: Mount, target: ResolvedPath, ctx: MountContext, at: J
 function translateMount(specMount: Mount, i: number, ctx: MountContext, mounted: MountedPath[], out: Translation): void {
   const at: JsonPathSegment[] = ["mounts", i];
   const mount = cgroupAsBind(specMount, ctx);
-  refuseIfSet(mount, at, ["uidMappings", "gidMappings"]);
   if (mount.source?.startsWith("#")) refuse([...at, "source"], 'must not start with "#" (getmntent(3) would skip the line)');
   const target = resolveDestination(mount, ctx, mounted, [...at, "destination"]);
   const bind = isBindMount(mount);
   if (coveringMount(target.target, mounted)?.shared) {
-    refuse([...at, "destination"], `lies below a shared bind mount, which crio-lxc attaches after every other mount: not supported yet`);
+    refuse([...at, "destination"], `lies below a shared or idmapped bind mount, which crio-lxc attaches after every other mount: not supported yet`);
   }
+  if (!bind && isIdmapped(mount)) refuse([...at, "uidMappings"], `idmapped mounts are bind mounts (runtime-spec), not "${mount.type}" mounts`);
   (mount.options ?? []).forEach((option, j) => checkOption(option, mount.type ?? undefined, [...at, "options", j]));
-  if (bind && (mount.options ?? []).some((o) => o === "shared" || o === "rshared")) {
-    mounted.push({ target: target.target, hostSource: sharedBind(mount, target, ctx, at, out), shared: true });
+  if (bind && (isShared(mount) || isIdmapped(mount))) {
+    mounted.push({ target: target.target, hostSource: attachedBind(mount, target, ctx, at, out), shared: true });
     return;
   }
   if (!bind && ctx.terminal && isLxcOwnDevpts(mount, target.target, at)) {

@@ -34,6 +34,20 @@ export interface SharedBind {
   flags: string[];
   /** The spec field, for errors. */
   at: JsonPathSegment[];
+  /** A peer of the source's mount (Bidirectional); else a private clone. */
+  shared: boolean;
+  /**
+   * An idmapped mount: through a user namespace with these mappings, or the
+   * container's own ("container": the idmap option without mappings).
+   */
+  idmap?: "container" | { uidMappings: IdMapping[]; gidMappings: IdMapping[] };
+}
+
+/** As linux.uidMappings writes one. */
+export interface IdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
 }
 
 export interface ResolvedPath {

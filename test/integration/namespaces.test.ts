@@ -1,7 +1,7 @@
 // Namespaces, user namespaces, sysctls, UTS names and personality, checked
 // from inside running containers (run in scripts/cgroup2-lane, as root).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, closeSync, openSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Sandbox, becomeSubreaper, busyboxSpec, requireBuilt, waitExit, waitFor } from "../support/runtime";
 
@@ -212,6 +212,27 @@ describe("user namespace", () => {
     for (const uid of [0, 1000]) {
       const s = spec(groups, { namespaces: userNamespaces, ...USER_MAPPINGS }, { process: { ...(busyboxSpec({ args: groups }).process as object), user: { uid, gid: uid, additionalGids: [10, 20] } } });
       expect(await output(newId(), s)).toBe("Groups:\t10 20 \n");
+    }
+  });
+
+  test("idmapped bind mounts: the volume's host-root files are the container root's, through the container's mappings (idmap) or the mount's own", async () => {
+    const volume = join(sb.dir, `volume-${newId()}`);
+    mkdirSync(volume);
+    writeFileSync(join(volume, "file"), "hi\n");
+    const script = ["sh", "-c", "stat -c '%u:%g' /vol/file /plain/file; echo new > /vol/made-inside"];
+    const plain = { destination: "/plain", type: "bind", source: volume, options: ["rbind"] };
+    const idmapped = [
+      { destination: "/vol", type: "bind", source: volume, options: ["rbind", "idmap"] },
+      { destination: "/vol", type: "bind", source: volume, options: ["rbind"], ...USER_MAPPINGS },
+    ];
+    for (const mount of idmapped) {
+      const s = spec(script, { namespaces: userNamespaces, ...USER_MAPPINGS });
+      (s.mounts as object[]).push(mount, plain);
+      // Inside, root's files are root's through the idmapped mount; the plain bind shows the overflow ids.
+      expect(await output(newId(), s)).toBe("0:0\n65534:65534\n");
+      // What the container's root made there is the host's root's.
+      expect([statSync(join(volume, "made-inside")).uid, statSync(join(volume, "made-inside")).gid]).toEqual([0, 0]);
+      rmSync(join(volume, "made-inside"));
     }
   });
 

@@ -17,8 +17,11 @@ const withNamespace = (type: string) => ({
   },
 });
 /** A bind mount with the option; tmpcopyup, which is for tmpfs only, on a tmpfs. */
+const USERNS_MAP = [{ containerID: 0, hostID: 100000, size: 65536 }];
 const withMountOption = (option: string) => ({
   mounts: [option === "tmpcopyup" ? { destination: "/data", type: "tmpfs", source: "tmpfs", options: [option] } : { destination: "/data", type: "bind", source: "/srv/data", options: [option] }],
+  // idmap/ridmap without mappings of their own map through the container's user namespace.
+  ...(option.endsWith("idmap") && { linux: { namespaces: [{ type: "mount" }, { type: "user" }], uidMappings: USERNS_MAP, gidMappings: USERNS_MAP } }),
 });
 const caps = (names: string[]) => ({ process: { capabilities: { bounding: names, effective: names, permitted: names } } });
 
@@ -28,7 +31,7 @@ describe("the features document", () => {
     expect(features.hooks).toEqual(["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]);
     expect(features.linux).toMatchObject({
       cgroup: { v1: false, v2: true, systemd: true, systemdUser: false, rdma: true },
-      apparmor: { enabled: true }, selinux: { enabled: false }, intelRdt: { enabled: false }, mountExtensions: { idmap: { enabled: false } },
+      apparmor: { enabled: true }, selinux: { enabled: false }, intelRdt: { enabled: false }, mountExtensions: { idmap: { enabled: true } },
     });
     expect(features.annotations).toEqual({ "crio-lxc.version": expect.any(String), "crio-lxc.liblxc.version": "5.0.2" });
   });
@@ -97,14 +100,15 @@ describe("what isn't advertised is refused", () => {
   });
 
   test("a sample of mount options runc knows and crio-lxc doesn't", () => {
-    for (const option of ["nosymfollow", "rro", "idmap"]) {
+    for (const option of ["nosymfollow", "rro"]) {
       expect(features.mountOptions).not.toContain(option);
       expect(refusal(withMountOption(option))).toContain("mounts[0].options[0]");
     }
   });
 
-  test("id-mapped mounts, Intel RDT and SELinux labels", () => {
-    expect(refusal({ mounts: [{ destination: "/data", type: "bind", source: "/srv/data", uidMappings: [{ containerID: 0, hostID: 1, size: 1 }] }] })).toContain("mounts[0].uidMappings");
+  test("idmapped bind mounts are announced (mountExtensions.idmap, the idmap/ridmap options); Intel RDT and SELinux labels are refused", () => {
+    expect(features.mountOptions).toEqual(expect.arrayContaining(["idmap", "ridmap"]));
+    expect(refusal({ mounts: [{ destination: "/data", type: "bind", source: "/srv/data", uidMappings: [{ containerID: 0, hostID: 1, size: 1 }] }] })).toContain("mounts[0].gidMappings");
     expect(refusal({ linux: { intelRdt: { closID: "x" } } })).toContain("linux.intelRdt");
     expect(refusal({ linux: { mountLabel: "system_u:object_r:container_file_t:s0" } })).toContain("linux.mountLabel");
   });

@@ -84,8 +84,19 @@ describe("mounts", () => {
     expect(refusal(mounts({ destination: "/x", type: "bind" }))).toMatch(/^mounts\[0\]\.source: required for a bind mount/);
     expect(refusal(mounts({ destination: "/x", type: "bind", source: "/missing" }))).toMatch(/^mounts\[0\]\.source: bind mount source "\/missing" does not exist/);
     expect(refusal(mounts({ destination: "/x", type: "bind", source: "#x" }))).toMatch(/^mounts\[0\]\.source: must not start with "#"/);
-    const idmapped = { destination: "/x", type: "bind", source: "/srv/data", uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] };
-    expect(refusal(mounts(idmapped))).toMatch(/^mounts\[0\]\.uidMappings: not supported yet/);
+  });
+  test("idmapped binds are the runtime's to attach: the mount's mappings, or idmap/ridmap through the container's user namespace", () => {
+    const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    const userns = { namespaces: [{ type: "mount" }, { type: "user" }], uidMappings: map, gidMappings: map };
+    const own = run({ ...mounts({ destination: "/data", type: "bind", source: "/srv/data", options: ["rbind", "ro"], uidMappings: map, gidMappings: map }) });
+    expect(own.items.filter(([k]) => k === "lxc.mount.entry")).toEqual([]);
+    expect(own.sharedBinds).toEqual([{ source: "/srv/data", target: "data", at: ["mounts", 0], shared: false, recursive: true, flags: ["ro"], idmap: { uidMappings: map, gidMappings: map } }]);
+    const container = run({ ...mounts({ destination: "/data", type: "bind", source: "/srv/data", options: ["ridmap"] }), linux: userns });
+    expect(container.sharedBinds).toMatchObject([{ idmap: "container", recursive: true, shared: false }]);
+    const idmapped = { destination: "/x", type: "bind", source: "/srv/data", uidMappings: map };
+    expect(refusal(mounts(idmapped))).toMatch(/^mounts\[0\]\.gidMappings: required with uidMappings/);
+    expect(refusal(mounts({ destination: "/x", type: "bind", source: "/srv/data", options: ["idmap"] }))).toMatch(/^mounts\[0\]\.options: idmap without uidMappings\/gidMappings maps through the container's user namespace, and it has none/);
+    expect(refusal(mounts({ destination: "/x", type: "tmpfs", uidMappings: map, gidMappings: map }))).toMatch(/^mounts\[0\]\.uidMappings: idmapped mounts are bind mounts/);
   });
 });
 
@@ -224,8 +235,8 @@ describe("bind mount flags and propagation", () => {
     const { items, sharedBinds, mountPoints } = run(spec, { resolvePath: fake.resolvePath });
     expect(items.filter(([k]) => k === "lxc.mount.entry")).toEqual([]);
     expect(sharedBinds).toEqual([
-      { source: "/var/lib/kubelet", target: "var/lib/kubelet", recursive: true, flags: [], at: ["mounts", 0] },
-      { source: "/srv/csi", target: "csi", recursive: false, flags: ["ro", "nosuid"], at: ["mounts", 1] },
+      { source: "/var/lib/kubelet", target: "var/lib/kubelet", recursive: true, flags: [], at: ["mounts", 0], shared: true },
+      { source: "/srv/csi", target: "csi", recursive: false, flags: ["ro", "nosuid"], at: ["mounts", 1], shared: true },
     ]);
     expect(mountPoints.map((p) => p.target)).toEqual(["var/lib/kubelet", "csi"]);
   });
@@ -234,7 +245,7 @@ describe("bind mount flags and propagation", () => {
     expect(refusal(mounts({ destination: "/tmp", type: "tmpfs" }, shared({ destination: "/tmp/data" })), { resolvePath: fakeRootfs({ "/tmp": "directory" }).resolvePath }))
       .toMatch(/^mounts\[1\]\.destination: a shared bind mount's destination must exist/);
     expect(refusal(mounts(shared({ options: ["rbind", "rshared", "noatime"] })))).toMatch(/^mounts\[0\]\.options\[2\]: "noatime" is not supported by crio-lxc on a shared bind mount/);
-    expect(refusal(mounts(shared(), { destination: "/data/sub", type: "tmpfs" }))).toMatch(/^mounts\[1\]\.destination: lies below a shared bind mount/);
+    expect(refusal(mounts(shared(), { destination: "/data/sub", type: "tmpfs" }))).toMatch(/^mounts\[1\]\.destination: lies below a shared or idmapped bind mount/);
     const linux = { namespaces: [{ type: "mount" }, { type: "user" }], uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] };
     expect(refusal({ ...mounts(shared()), linux })).toMatch(/^mounts\[0\]\.options: a shared bind mount is not supported yet by crio-lxc with a user namespace/);
   });

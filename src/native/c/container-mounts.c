@@ -15,6 +15,10 @@
  * of the host's mount), enters the container's and attaches the clone there
  * (move_mount), so mounts propagate both ways.
  *
+ * The same clone-and-attach gives an idmapped bind mount (mount_setattr with
+ * MOUNT_ATTR_IDMAP and a user namespace carrying the mount's mappings, which
+ * crio_lxc_idmap_userns makes).
+ *
  * Both report a failure to err_fd as {stage, errno} (shared.h) and exit 1.
  */
 #define _GNU_SOURCE
@@ -28,6 +32,9 @@
 #include <sys/prctl.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "shared.h"
 
@@ -49,7 +56,7 @@ static __attribute__((noreturn)) void fail(int err_fd, int stage)
  * shared object may otherwise need.
  */
 int crio_lxc_shared_bind(int pidfd, const char *source, const char *target, int recursive,
-			 unsigned long long attr_set, unsigned long long propagation, int err_fd)
+			 unsigned long long attr_set, unsigned long long propagation, int userns_fd, int err_fd)
 {
 	pid_t pid = fork();
 	if (pid != 0)
@@ -59,6 +66,11 @@ int crio_lxc_shared_bind(int pidfd, const char *source, const char *target, int 
 	if (tree < 0)
 		fail(err_fd, MOUNTS_STAGE_OPEN_TREE);
 	struct mount_attr attr = { attr_set, 0, propagation, 0 };
+	/* An idmapped mount: the source's ids seen through that user namespace's mappings. */
+	if (userns_fd >= 0) {
+		attr.attr_set |= MOUNT_ATTR_IDMAP;
+		attr.userns_fd = (unsigned long long)userns_fd;
+	}
 	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) < 0)
 		fail(err_fd, MOUNTS_STAGE_MOUNT_SETATTR);
 	if (setns(pidfd, CLONE_NEWNS) < 0)
@@ -142,4 +154,63 @@ int crio_lxc_mount_operations(int pidfd, int join_user, const int *ops, const ch
 			fail(err_fd, MOUNTS_STAGE_OP + i);
 	_exit(0);
 	return -1; /* not reached; TinyCC (a source checkout's compiler) would say it returns no value */
+}
+
+/*
+ * A user namespace with the given uid_map and gid_map contents, as an fd (for
+ * MOUNT_ATTR_IDMAP), or -errno. A child unshares it and waits; the maps are
+ * written and the namespace opened from here; then the child is let go.
+ */
+int crio_lxc_idmap_userns(const char *uid_map, const char *gid_map)
+{
+	int ready[2], release[2];
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(release, O_CLOEXEC) < 0) {
+		int err = -errno;
+		close(ready[0]);
+		close(ready[1]);
+		return err;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		char byte = 0;
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		if (unshare(CLONE_NEWUSER) == 0)
+			(void)write(ready[1], &byte, 1);
+		/* EOF once the runtime has opened the namespace (or gave up). */
+		close(release[1]);
+		(void)read(release[0], &byte, 1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(release[0]);
+	int fd = -ECHILD;
+	char byte, path[64];
+	if (pid > 0 && read(ready[0], &byte, 1) == 1) {
+		const char *maps[2] = { uid_map, gid_map };
+		const char *files[2] = { "uid_map", "gid_map" };
+		fd = 0;
+		for (int i = 0; i < 2 && fd == 0; i++) {
+			snprintf(path, sizeof(path), "/proc/%d/%s", pid, files[i]);
+			int map = open(path, O_WRONLY | O_CLOEXEC);
+			if (map < 0 || write(map, maps[i], strlen(maps[i])) < 0)
+				fd = -errno;
+			if (map >= 0)
+				close(map);
+		}
+		if (fd == 0) {
+			snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				fd = -errno;
+		}
+	} else if (pid < 0) {
+		fd = -errno;
+	}
+	close(ready[0]);
+	close(release[1]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	return fd;
 }
