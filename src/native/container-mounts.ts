@@ -36,6 +36,7 @@ const STAGES: Record<number, string> = {
 /** mount_setattr(2)'s MOUNT_ATTR_* bits. */
 export const MOUNT_ATTR = { ro: 0x1, nosuid: 0x2, nodev: 0x4, noexec: 0x8 } as const;
 export const MS_SHARED = 1 << 20;
+const PROPAGATION = { shared: MS_SHARED, slave: 1 << 19, private: 1 << 18 } as const;
 
 export interface SharedBindRequest {
   pidfd: number;
@@ -44,8 +45,8 @@ export interface SharedBindRequest {
   target: string;
   recursive: boolean;
   attrSet: number;
-  /** A peer of the source's mount; else a private clone. */
-  shared: boolean;
+  /** The clone's propagation (MS_SHARED: a peer of the source's mount). */
+  propagation: "shared" | "slave" | "private";
   /** An idmapped mount through this user namespace (an open fd). */
   usernsFd?: number;
 }
@@ -88,7 +89,7 @@ export function startSharedBind(req: SharedBindRequest): HelperChild {
   const source = Buffer.from(`${req.source}\0`);
   const target = Buffer.from(`${req.target}\0`);
   return startHelper("a shared bind mount", (errWrite) =>
-    unit!.crio_lxc_shared_bind(req.pidfd, ptr(source), ptr(target), req.recursive ? 1 : 0, req.attrSet, req.shared ? MS_SHARED : 0, req.usernsFd ?? -1, errWrite));
+    unit!.crio_lxc_shared_bind(req.pidfd, ptr(source), ptr(target), req.recursive ? 1 : 0, req.attrSet, PROPAGATION[req.propagation], req.usernsFd ?? -1, errWrite));
 }
 
 /** A user namespace with these /proc/<pid>/uid_map and gid_map contents, as an fd (close it); throws SysError. */

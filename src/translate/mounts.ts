@@ -225,8 +225,10 @@ function resolveDestination(mount: Mount, ctx: MountContext, mounted: readonly M
 
 /** Per-mount flags an attached bind may carry: set on the clone before it is attached. */
 const ATTACHED_BIND_FLAGS = new Set(["ro", "nosuid", "nodev", "noexec"]);
+/** Accepted on an attached bind: the flags above, their defaults (the clone keeps its source's atime), propagation and idmapping. */
 const ATTACHED_BIND_OPTIONS = new Set([
-  ...ATTACHED_BIND_FLAGS, "rw", "suid", "dev", "exec", "bind", "rbind", "shared", "rshared", "private", "rprivate", "slave", "rslave", "idmap", "ridmap",
+  ...ATTACHED_BIND_FLAGS, "rw", "suid", "dev", "exec", "relatime", "atime", "diratime", "bind", "rbind",
+  "shared", "rshared", "private", "rprivate", "slave", "rslave", "idmap", "ridmap",
 ]);
 
 const isShared = (mount: Mount) => (mount.options ?? []).some((o) => o === "shared" || o === "rshared");
@@ -245,18 +247,26 @@ function idmapOf(mount: Mount, ctx: MountContext, at: JsonPathSegment[]): NonNul
   return "container";
 }
 
+/** An attached bind's propagation: its last propagation option; without one a private clone, as runc's rprivate default. */
+function attachedPropagation(options: readonly string[]): SharedBind["propagation"] {
+  const last = options.findLast((o) => /^r?(shared|slave|private)$/.test(o));
+  return last?.endsWith("shared") ? "shared" : last?.endsWith("slave") ? "slave" : "private";
+}
+
 /**
  * A bind the runtime attaches itself once liblxc has set the container up:
- * "shared"/"rshared" (propagation.ts says why) or idmapped (uidMappings, or
- * the idmap/ridmap options: liblxc 5.0's own idmapped mounts take only the
- * container's mappings, and only on entries it mounts from the host's view).
+ * "shared"/"rshared" (propagation.ts says why); idmapped (uidMappings, or the
+ * idmap/ridmap options: liblxc 5.0's own idmapped mounts take only the
+ * container's mappings); and every bind of a container with a user
+ * namespace, where liblxc mounts as the container's root, which can't reach
+ * a source below a directory only the host's root may enter (CRI-O's
+ * runroot): the runtime clones the source as the host's root, as runc opens
+ * it before its init enters the namespace.
  */
 function attachedBind(mount: Mount, target: ResolvedPath, ctx: MountContext, at: JsonPathSegment[], out: Translation): string {
-  const shared = isShared(mount);
   const idmap = isIdmapped(mount) ? idmapOf(mount, ctx, at) : undefined;
-  if (shared && !idmap && ctx.userNamespace) refuse([...at, "options"], "a shared bind mount is not supported yet by crio-lxc with a user namespace");
   const options = mount.options ?? [];
-  const what = idmap ? "an idmapped bind mount" : "a shared bind mount";
+  const what = idmap ? "an idmapped bind mount" : isShared(mount) ? "a shared bind mount" : "a bind mount in a user namespace";
   options.forEach((option, j) => {
     if (!ATTACHED_BIND_OPTIONS.has(option)) refuse([...at, "options", j], `"${option}" is not supported by crio-lxc on ${what}`);
   });
@@ -266,7 +276,7 @@ function attachedBind(mount: Mount, target: ResolvedPath, ctx: MountContext, at:
   const flags = options.filter((o) => ATTACHED_BIND_FLAGS.has(o));
   const lastRo = options.findLast((o) => o === "ro" || o === "rw");
   out.sharedBinds.push({
-    source, target: target.target, at, shared,
+    source, target: target.target, at, propagation: attachedPropagation(options),
     recursive: options.includes("rbind") || options.includes("ridmap"),
     flags: lastRo === "rw" ? flags.filter((f) => f !== "ro") : flags,
     ...(idmap && { idmap }),
@@ -280,12 +290,14 @@ function translateMount(specMount: Mount, i: number, ctx: MountContext, mounted:
   if (mount.source?.startsWith("#")) refuse([...at, "source"], 'must not start with "#" (getmntent(3) would skip the line)');
   const target = resolveDestination(mount, ctx, mounted, [...at, "destination"]);
   const bind = isBindMount(mount);
-  if (coveringMount(target.target, mounted)?.shared) {
-    refuse([...at, "destination"], `lies below a shared or idmapped bind mount, which crio-lxc attaches after every other mount: not supported yet`);
+  const attached = bind && (isShared(mount) || isIdmapped(mount) || ctx.userNamespace);
+  // Attached binds go on in order after every mount liblxc makes: only another attached one may lie below.
+  if (!attached && coveringMount(target.target, mounted)?.shared) {
+    refuse([...at, "destination"], `lies below a bind mount crio-lxc attaches after every other mount (shared, idmapped, or in a user namespace): not supported yet`);
   }
   if (!bind && isIdmapped(mount)) refuse([...at, "uidMappings"], `idmapped mounts are bind mounts (runtime-spec), not "${mount.type}" mounts`);
   (mount.options ?? []).forEach((option, j) => checkOption(option, mount.type ?? undefined, [...at, "options", j]));
-  if (bind && (isShared(mount) || isIdmapped(mount))) {
+  if (attached) {
     mounted.push({ target: target.target, hostSource: attachedBind(mount, target, ctx, at, out), shared: true });
     return;
   }

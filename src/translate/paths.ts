@@ -34,8 +34,8 @@ export interface SharedBind {
   flags: string[];
   /** The spec field, for errors. */
   at: JsonPathSegment[];
-  /** A peer of the source's mount (Bidirectional); else a private clone. */
-  shared: boolean;
+  /** shared: a peer of the source's mount (Bidirectional); slave: receives its mounts; private: neither. */
+  propagation: "shared" | "slave" | "private";
   /**
    * An idmapped mount: through a user namespace with these mappings, or the
    * container's own ("container": the idmap option without mappings).

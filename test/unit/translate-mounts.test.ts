@@ -71,7 +71,8 @@ describe("mounts", () => {
     const mapping = [{ containerID: 0, hostID: 100000, size: 65536 }];
     const linux = (...types: string[]) => ({ namespaces: types.map((type) => ({ type })), uidMappings: mapping, gidMappings: mapping });
     const ctx = { bindSourceKind: () => "directory" as const };
-    expect(entries({ ...mounts(cgroup), linux: linux("mount", "user") }, ctx)).toEqual(["/sys/fs/cgroup sys/fs/cgroup none bind,nosuid,noexec,nodev,relatime,ro,create=dir 0 0"]);
+    // A bind in a user namespace: the runtime attaches it.
+    expect(run({ ...mounts(cgroup), linux: linux("mount", "user") }, ctx).sharedBinds).toMatchObject([{ source: "/sys/fs/cgroup", target: "sys/fs/cgroup", flags: ["nosuid", "noexec", "nodev", "ro"] }]);
     expect(entries({ ...mounts(cgroup), linux: linux("mount", "user", "cgroup") }, ctx)).toEqual(["cgroup sys/fs/cgroup cgroup2 nosuid,noexec,nodev,relatime,ro,create=dir 0 0"]);
   });
   test("refusals", () => {
@@ -90,9 +91,9 @@ describe("mounts", () => {
     const userns = { namespaces: [{ type: "mount" }, { type: "user" }], uidMappings: map, gidMappings: map };
     const own = run({ ...mounts({ destination: "/data", type: "bind", source: "/srv/data", options: ["rbind", "ro"], uidMappings: map, gidMappings: map }) });
     expect(own.items.filter(([k]) => k === "lxc.mount.entry")).toEqual([]);
-    expect(own.sharedBinds).toEqual([{ source: "/srv/data", target: "data", at: ["mounts", 0], shared: false, recursive: true, flags: ["ro"], idmap: { uidMappings: map, gidMappings: map } }]);
+    expect(own.sharedBinds).toEqual([{ source: "/srv/data", target: "data", at: ["mounts", 0], propagation: "private", recursive: true, flags: ["ro"], idmap: { uidMappings: map, gidMappings: map } }]);
     const container = run({ ...mounts({ destination: "/data", type: "bind", source: "/srv/data", options: ["ridmap"] }), linux: userns });
-    expect(container.sharedBinds).toMatchObject([{ idmap: "container", recursive: true, shared: false }]);
+    expect(container.sharedBinds).toMatchObject([{ idmap: "container", recursive: true, propagation: "private" }]);
     const idmapped = { destination: "/x", type: "bind", source: "/srv/data", uidMappings: map };
     expect(refusal(mounts(idmapped))).toMatch(/^mounts\[0\]\.gidMappings: required with uidMappings/);
     expect(refusal(mounts({ destination: "/x", type: "bind", source: "/srv/data", options: ["idmap"] }))).toMatch(/^mounts\[0\]\.options: idmap without uidMappings\/gidMappings maps through the container's user namespace, and it has none/);
@@ -235,19 +236,30 @@ describe("bind mount flags and propagation", () => {
     const { items, sharedBinds, mountPoints } = run(spec, { resolvePath: fake.resolvePath });
     expect(items.filter(([k]) => k === "lxc.mount.entry")).toEqual([]);
     expect(sharedBinds).toEqual([
-      { source: "/var/lib/kubelet", target: "var/lib/kubelet", recursive: true, flags: [], at: ["mounts", 0], shared: true },
-      { source: "/srv/csi", target: "csi", recursive: false, flags: ["ro", "nosuid"], at: ["mounts", 1], shared: true },
+      { source: "/var/lib/kubelet", target: "var/lib/kubelet", recursive: true, flags: [], at: ["mounts", 0], propagation: "shared" },
+      { source: "/srv/csi", target: "csi", recursive: false, flags: ["ro", "nosuid"], at: ["mounts", 1], propagation: "shared" },
     ]);
     expect(mountPoints.map((p) => p.target)).toEqual(["var/lib/kubelet", "csi"]);
   });
-  test("shared binds: refused below a mount point that doesn't exist, with other options, with a mount below, in a user namespace", () => {
+  test("shared binds: refused below a mount point that doesn't exist, with other options, with a mount below", () => {
     const shared = (patch: object = {}) => ({ destination: "/data", type: "bind", source: "/srv/data", options: ["rbind", "rshared"], ...patch });
     expect(refusal(mounts({ destination: "/tmp", type: "tmpfs" }, shared({ destination: "/tmp/data" })), { resolvePath: fakeRootfs({ "/tmp": "directory" }).resolvePath }))
       .toMatch(/^mounts\[1\]\.destination: a shared bind mount's destination must exist/);
     expect(refusal(mounts(shared({ options: ["rbind", "rshared", "noatime"] })))).toMatch(/^mounts\[0\]\.options\[2\]: "noatime" is not supported by crio-lxc on a shared bind mount/);
-    expect(refusal(mounts(shared(), { destination: "/data/sub", type: "tmpfs" }))).toMatch(/^mounts\[1\]\.destination: lies below a shared or idmapped bind mount/);
-    const linux = { namespaces: [{ type: "mount" }, { type: "user" }], uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] };
-    expect(refusal({ ...mounts(shared()), linux })).toMatch(/^mounts\[0\]\.options: a shared bind mount is not supported yet by crio-lxc with a user namespace/);
+    expect(refusal(mounts(shared(), { destination: "/data/sub", type: "tmpfs" }))).toMatch(/^mounts\[1\]\.destination: lies below a bind mount crio-lxc attaches after every other mount/);
+  });
+  test("in a user namespace every bind is attached by the runtime, as the host's root (liblxc would mount it as the container's, which can't reach CRI-O's runroot)", () => {
+    const linux = { namespaces: [{ type: "mount" }, { type: "user" }], uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }], gidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }] };
+    const binds = mounts(
+      { destination: "/dev/shm", type: "bind", source: "/run/containers/storage/x/userdata/shm", options: ["rbind", "ro", "nosuid", "nodev", "noexec"] },
+      { destination: "/data", type: "bind", source: "/srv/data", options: ["rbind", "rslave", "rw", "relatime"] },
+      { destination: "/csi", type: "bind", source: "/srv/csi", options: ["rbind", "rshared"] },
+    );
+    const { items, sharedBinds } = run({ ...binds, linux }, { bindSourceKind: () => "directory" });
+    expect(items.filter(([k]) => k === "lxc.mount.entry")).toEqual([]);
+    expect(sharedBinds.map((b) => [b.target, b.propagation, b.flags])).toEqual([
+      ["dev/shm", "private", ["ro", "nosuid", "nodev", "noexec"]], ["data", "slave", []], ["csi", "shared", []],
+    ]);
   });
   test("hook scripts reset PATH and send stderr to the state directory", () => {
     const script = run({ linux: { namespaces: [{ type: "mount" }] }, mounts: [{ destination: "/m", type: "bind", source: "/srv/data", options: ["nosuid"] }] }).files.find((f) => f.name === "mount-hook.sh")!.content;
