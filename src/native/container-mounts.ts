@@ -7,7 +7,7 @@
 import { FFIType, ptr } from "bun:ffi";
 import { closeSync } from "node:fs";
 import { pipe, readStageFailure } from "./libc";
-import { MOUNTS_STAGE } from "./shared";
+import { CREATE_TARGET, MOUNTS_STAGE } from "./shared";
 import { loadUnit, nativeUnit } from "./unit";
 import { SysError } from "../sys";
 
@@ -16,7 +16,7 @@ export const CONTAINER_MOUNTS_UNIT = nativeUnit({
   sources: ["container-mounts.c"],
   symbols: {
     crio_lxc_shared_bind: {
-      args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.u64, FFIType.u64, FFIType.i32, FFIType.i32],
+      args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.u64, FFIType.u64, FFIType.i32, FFIType.i32, FFIType.i32],
       returns: FFIType.i32,
     },
     crio_lxc_idmap_userns: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
@@ -47,6 +47,8 @@ export interface SharedBindRequest {
   attrSet: number;
   /** The clone's propagation (MS_SHARED: a peer of the source's mount). */
   propagation: "shared" | "slave" | "private";
+  /** Missing in the container: made there first. */
+  createTarget?: "directory" | "file";
   /** An idmapped mount through this user namespace (an open fd). */
   usernsFd?: number;
 }
@@ -89,7 +91,8 @@ export function startSharedBind(req: SharedBindRequest): HelperChild {
   const source = Buffer.from(`${req.source}\0`);
   const target = Buffer.from(`${req.target}\0`);
   return startHelper("a shared bind mount", (errWrite) =>
-    unit!.crio_lxc_shared_bind(req.pidfd, ptr(source), ptr(target), req.recursive ? 1 : 0, req.attrSet, PROPAGATION[req.propagation], req.usernsFd ?? -1, errWrite));
+    unit!.crio_lxc_shared_bind(req.pidfd, ptr(source), ptr(target), req.recursive ? 1 : 0, req.attrSet, PROPAGATION[req.propagation], req.usernsFd ?? -1,
+      req.createTarget === "file" ? CREATE_TARGET.FILE : req.createTarget === "directory" ? CREATE_TARGET.DIRECTORY : CREATE_TARGET.NONE, errWrite));
 }
 
 /** A user namespace with these /proc/<pid>/uid_map and gid_map contents, as an fd (close it); throws SysError. */

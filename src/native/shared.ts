@@ -43,6 +43,9 @@ export const SPAWN_STAGE = { SETNS: 1, DUP2: 2, FORK: 3, EXEC: 4, BECOME_ROOT: 5
 /** The operations of crio_lxc_mount_operations (the C's MOUNT_OP_PTMX_SYMLINK is "ptmx-symlink"). */
 export const MOUNT_OP = { propagation: 0, readonly: 1, mask: 2, "ptmx-symlink": 3 } as const;
 
+/** What crio_lxc_shared_bind makes of a missing target before it attaches the clone there. */
+export const CREATE_TARGET = { NONE: 0, DIRECTORY: 1, FILE: 2 } as const;
+
 /** What the container-mounts children report as {stage, errno}; ops[i] failing is OP + i. */
 export const MOUNTS_STAGE = {
   OPEN_TREE: 1, MOUNT_SETATTR: 2, SETNS: 3, OPEN_TARGET: 4, MOVE_MOUNT: 5, BECOME_ROOT: 6, OP: 100,

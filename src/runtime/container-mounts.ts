@@ -69,7 +69,7 @@ function attachSharedBinds(initPid: number, binds: readonly SharedBind[]): void 
       const what = bind.idmap ? "idmapped" : bind.propagation === "shared" ? "shared" : "attached";
       const usernsFd = bind.idmap ? idmapUserns(initPid, bind.idmap, bind.at) : undefined;
       try {
-        const child = startSharedBind({ pidfd, source: bind.source, target: `/${bind.target}`, recursive: bind.recursive, attrSet, propagation: bind.propagation, usernsFd });
+        const child = startSharedBind({ pidfd, source: bind.source, target: `/${bind.target}`, recursive: bind.recursive, attrSet, propagation: bind.propagation, createTarget: bind.createTarget, usernsFd });
         awaitHelper(child, (why) => `${formatJsonPath(bind.at)}: the ${what} bind mount of ${bind.source} on /${bind.target} failed: ${why}`);
       } finally {
         if (usernsFd !== undefined) closeSync(usernsFd);

@@ -270,9 +270,11 @@ function attachedBind(mount: Mount, target: ResolvedPath, ctx: MountContext, at:
   options.forEach((option, j) => {
     if (!ATTACHED_BIND_OPTIONS.has(option)) refuse([...at, "options", j], `"${option}" is not supported by crio-lxc on ${what}`);
   });
-  if (target.kind === "missing" && target.belowMount) refuse([...at, "destination"], `${what}'s destination must exist in the image or a bind source (/${target.target} doesn't)`);
   const { source, options: entryOptions } = bindEntry(mount, target, ctx, at);
-  if (target.kind === "missing") out.mountPoint({ target: target.target, kind: entryOptions.includes("create=file") ? "file" : "directory", at: [...at, "destination"] });
+  const kind = entryOptions.includes("create=file") ? "file" : "directory";
+  // Missing in the image: made there now; below another mount: by the runtime, in the container, before it attaches.
+  if (target.kind === "missing" && !target.belowMount) out.mountPoint({ target: target.target, kind, at: [...at, "destination"] });
+  const createTarget = target.kind === "missing" && target.belowMount ? kind : undefined;
   const flags = options.filter((o) => ATTACHED_BIND_FLAGS.has(o));
   const lastRo = options.findLast((o) => o === "ro" || o === "rw");
   out.sharedBinds.push({
@@ -280,6 +282,7 @@ function attachedBind(mount: Mount, target: ResolvedPath, ctx: MountContext, at:
     recursive: options.includes("rbind") || options.includes("ridmap"),
     flags: lastRo === "rw" ? flags.filter((f) => f !== "ro") : flags,
     ...(idmap && { idmap }),
+    ...(createTarget && { createTarget }),
   });
   return source;
 }

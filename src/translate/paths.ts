@@ -34,6 +34,8 @@ export interface SharedBind {
   flags: string[];
   /** The spec field, for errors. */
   at: JsonPathSegment[];
+  /** Missing below another mount: the runtime makes it there, as a directory or an empty file, before attaching. */
+  createTarget?: "directory" | "file";
   /** shared: a peer of the source's mount (Bidirectional); slave: receives its mounts; private: neither. */
   propagation: "shared" | "slave" | "private";
   /**

@@ -241,10 +241,11 @@ describe("bind mount flags and propagation", () => {
     ]);
     expect(mountPoints.map((p) => p.target)).toEqual(["var/lib/kubelet", "csi"]);
   });
-  test("shared binds: refused below a mount point that doesn't exist, with other options, with a mount below", () => {
+  test("shared binds: a destination missing below another mount is made by the runtime; refused with other options, with a mount below", () => {
     const shared = (patch: object = {}) => ({ destination: "/data", type: "bind", source: "/srv/data", options: ["rbind", "rshared"], ...patch });
-    expect(refusal(mounts({ destination: "/tmp", type: "tmpfs" }, shared({ destination: "/tmp/data" })), { resolvePath: fakeRootfs({ "/tmp": "directory" }).resolvePath }))
-      .toMatch(/^mounts\[1\]\.destination: a shared bind mount's destination must exist/);
+    const below = run(mounts({ destination: "/tmp", type: "tmpfs" }, shared({ destination: "/tmp/data" })), { resolvePath: fakeRootfs({ "/tmp": "directory" }).resolvePath, bindSourceKind: () => "directory" });
+    expect(below.sharedBinds).toMatchObject([{ target: "tmp/data", createTarget: "directory" }]);
+    expect(below.mountPoints).toEqual([]);
     expect(refusal(mounts(shared({ options: ["rbind", "rshared", "noatime"] })))).toMatch(/^mounts\[0\]\.options\[2\]: "noatime" is not supported by crio-lxc on a shared bind mount/);
     expect(refusal(mounts(shared(), { destination: "/data/sub", type: "tmpfs" }))).toMatch(/^mounts\[1\]\.destination: lies below a bind mount crio-lxc attaches after every other mount/);
   });

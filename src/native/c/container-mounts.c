@@ -32,6 +32,7 @@
 #include <sys/prctl.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,8 +56,35 @@ static __attribute__((noreturn)) void fail(int err_fd, int stage)
  * System calls made raw: glibc 2.36's wrappers are newer than what the
  * shared object may otherwise need.
  */
+/*
+ * Makes a missing target (absolute, in the container's mount namespace, whose
+ * root is the container's rootfs) and its missing parents: directories, and
+ * the last one an empty file when create_kind is CREATE_TARGET_FILE.
+ */
+static int make_target(const char *target, int create_kind)
+{
+	char path[4096];
+	size_t len = strlen(target);
+	if (len >= sizeof(path))
+		return -1;
+	memcpy(path, target, len + 1);
+	for (char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = 0;
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*slash = '/';
+	}
+	if (create_kind == CREATE_TARGET_DIRECTORY)
+		return mkdir(path, 0755) < 0 && errno != EEXIST ? -1 : 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
 int crio_lxc_shared_bind(int pidfd, const char *source, const char *target, int recursive,
-			 unsigned long long attr_set, unsigned long long propagation, int userns_fd, int err_fd)
+			 unsigned long long attr_set, unsigned long long propagation, int userns_fd, int create_kind, int err_fd)
 {
 	pid_t pid = fork();
 	if (pid != 0)
@@ -76,6 +104,8 @@ int crio_lxc_shared_bind(int pidfd, const char *source, const char *target, int 
 	if (setns(pidfd, CLONE_NEWNS) < 0)
 		fail(err_fd, MOUNTS_STAGE_SETNS);
 	/* After setns the root is the namespace's: the container's rootfs. */
+	if (create_kind && make_target(target, create_kind) < 0)
+		fail(err_fd, MOUNTS_STAGE_OPEN_TARGET);
 	struct open_how how = { O_PATH | O_CLOEXEC, 0, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
 	int at = (int)syscall(SYS_openat2, AT_FDCWD, target, &how, sizeof(how));
 	if (at < 0)

@@ -76,6 +76,9 @@ enum mount_op {
 	MOUNT_OP_PROPAGATION = 0, MOUNT_OP_READONLY = 1, MOUNT_OP_MASK = 2, MOUNT_OP_PTMX_SYMLINK = 3,
 };
 
+/* What crio_lxc_shared_bind makes of a missing target before it attaches the clone there. */
+enum create_target { CREATE_TARGET_NONE = 0, CREATE_TARGET_DIRECTORY = 1, CREATE_TARGET_FILE = 2 };
+
 /* What its children report as {stage, errno}; ops[i] failing is MOUNTS_STAGE_OP + i. */
 enum mounts_stage {
 	MOUNTS_STAGE_OPEN_TREE = 1, MOUNTS_STAGE_MOUNT_SETATTR = 2, MOUNTS_STAGE_SETNS = 3,
