@@ -16,7 +16,7 @@ export const CONTAINER_MOUNTS_UNIT = nativeUnit({
   sources: ["container-mounts.c"],
   symbols: {
     crio_lxc_shared_bind: {
-      args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.u64, FFIType.u64, FFIType.i32, FFIType.i32, FFIType.i32],
+      args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.u64, FFIType.u64, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32],
       returns: FFIType.i32,
     },
     crio_lxc_idmap_userns: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
@@ -47,8 +47,10 @@ export interface SharedBindRequest {
   attrSet: number;
   /** The clone's propagation (MS_SHARED: a peer of the source's mount). */
   propagation: "shared" | "slave" | "private";
-  /** Missing in the container: made there first. */
+  /** Missing in the container: made there first (as the container's root when joinUser). */
   createTarget?: "directory" | "file";
+  /** The container has a user namespace of its own. */
+  joinUser: boolean;
   /** An idmapped mount through this user namespace (an open fd). */
   usernsFd?: number;
 }
@@ -92,7 +94,8 @@ export function startSharedBind(req: SharedBindRequest): HelperChild {
   const target = Buffer.from(`${req.target}\0`);
   return startHelper("a shared bind mount", (errWrite) =>
     unit!.crio_lxc_shared_bind(req.pidfd, ptr(source), ptr(target), req.recursive ? 1 : 0, req.attrSet, PROPAGATION[req.propagation], req.usernsFd ?? -1,
-      req.createTarget === "file" ? CREATE_TARGET.FILE : req.createTarget === "directory" ? CREATE_TARGET.DIRECTORY : CREATE_TARGET.NONE, errWrite));
+      req.createTarget === "file" ? CREATE_TARGET.FILE : req.createTarget === "directory" ? CREATE_TARGET.DIRECTORY : CREATE_TARGET.NONE,
+      req.joinUser ? 1 : 0, errWrite));
 }
 
 /** A user namespace with these /proc/<pid>/uid_map and gid_map contents, as an fd (close it); throws SysError. */

@@ -63,13 +63,14 @@ function applyMountOperations(initPid: number, operations: readonly MountOperati
 
 function attachSharedBinds(initPid: number, binds: readonly SharedBind[]): void {
   const pidfd = pidfdOpen(initPid);
+  const joinUser = binds.some((b) => b.createTarget) && ownUserNamespace(initPid);
   try {
     for (const bind of binds) {
       const attrSet = bind.flags.reduce((bits, flag) => bits | MOUNT_ATTR[flag as keyof typeof MOUNT_ATTR], 0);
       const what = bind.idmap ? "idmapped" : bind.propagation === "shared" ? "shared" : "attached";
       const usernsFd = bind.idmap ? idmapUserns(initPid, bind.idmap, bind.at) : undefined;
       try {
-        const child = startSharedBind({ pidfd, source: bind.source, target: `/${bind.target}`, recursive: bind.recursive, attrSet, propagation: bind.propagation, createTarget: bind.createTarget, usernsFd });
+        const child = startSharedBind({ pidfd, source: bind.source, target: `/${bind.target}`, recursive: bind.recursive, attrSet, propagation: bind.propagation, createTarget: bind.createTarget, joinUser, usernsFd });
         awaitHelper(child, (why) => `${formatJsonPath(bind.at)}: the ${what} bind mount of ${bind.source} on /${bind.target} failed: ${why}`);
       } finally {
         if (usernsFd !== undefined) closeSync(usernsFd);

@@ -83,8 +83,32 @@ static int make_target(const char *target, int create_kind)
 	return 0;
 }
 
+/*
+ * make_target in a child that is the container's root in its user namespace
+ * when join_user (a filesystem mounted there takes new files only from ids it
+ * maps). The caller is already in the container's mount namespace.
+ */
+static int make_target_as_container_root(int pidfd, int join_user, const char *target, int create_kind)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (join_user && (setns(pidfd, CLONE_NEWUSER) < 0 ||
+				  (setresgid(0, 0, 0) < 0 && errno != EINVAL) || (setresuid(0, 0, 0) < 0 && errno != EINVAL)))
+			_exit(errno);
+		_exit(make_target(target, create_kind) < 0 ? errno : 0);
+	}
+	int status;
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return -1;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	errno = WIFEXITED(status) ? WEXITSTATUS(status) : EINTR;
+	return -1;
+}
+
 int crio_lxc_shared_bind(int pidfd, const char *source, const char *target, int recursive,
-			 unsigned long long attr_set, unsigned long long propagation, int userns_fd, int create_kind, int err_fd)
+			 unsigned long long attr_set, unsigned long long propagation, int userns_fd, int create_kind,
+			 int join_user, int err_fd)
 {
 	pid_t pid = fork();
 	if (pid != 0)
@@ -104,7 +128,7 @@ int crio_lxc_shared_bind(int pidfd, const char *source, const char *target, int 
 	if (setns(pidfd, CLONE_NEWNS) < 0)
 		fail(err_fd, MOUNTS_STAGE_SETNS);
 	/* After setns the root is the namespace's: the container's rootfs. */
-	if (create_kind && make_target(target, create_kind) < 0)
+	if (create_kind && make_target_as_container_root(pidfd, join_user, target, create_kind) < 0)
 		fail(err_fd, MOUNTS_STAGE_OPEN_TARGET);
 	struct open_how how = { O_PATH | O_CLOEXEC, 0, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
 	int at = (int)syscall(SYS_openat2, AT_FDCWD, target, &how, sizeof(how));
