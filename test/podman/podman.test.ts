@@ -1,9 +1,11 @@
 // The real client: podman + conmon (Debian's packages) with --runtime dist/crio-lxc,
 // configured in files this test owns (see shared notes on this machine's limits).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { IMAGE, Podman } from "../support/podman";
-import { requireBuilt } from "../support/runtime";
+import { requireBuilt, sh } from "../support/runtime";
 
 const pm = new Podman();
 const podman = (args: string[]) => pm.run(args);
@@ -38,6 +40,26 @@ describe("podman --runtime dist/crio-lxc", () => {
     expect(ours.stdout).toMatch(/^uid=1000\S* gid=1000\S* groups=10,.*\n\s+0\s+200000\s+65536\n$/);
     const runc = pm.run(args, { runtime: "runc" });
     expect(ours.stdout).toBe(runc.stdout);
+  });
+
+  test("--userns=auto: a range of the \"containers\" user's subordinate ids, as with runc", () => {
+    // podman takes the range from /etc/subuid and /etc/subgid: this machine has none, so the test's own
+    // are bound over them, in the lane's private mount namespace only.
+    const dir = mkdtempSync(join(tmpdir(), "crio-lxc-subid-"));
+    for (const file of ["subuid", "subgid"]) {
+      writeFileSync(join(dir, file), "containers:500000:200000\n");
+      sh(`touch /etc/${file} && mount --bind ${join(dir, file)} /etc/${file}`);
+    }
+    try {
+      const args = ["run", "--rm", "--userns=auto", IMAGE, "sh", "-c", "id -u; cat /proc/self/uid_map"];
+      const ours = podman(args);
+      expect(ours.stderr).toBe("");
+      expect(ours.stdout).toMatch(/^0\n\s+0\s+5\d{5}\s+\d+\n$/);
+      expect(ours.stdout).toBe(pm.run(args, { runtime: "runc" }).stdout);
+    } finally {
+      for (const file of ["subuid", "subgid"]) sh(`umount /etc/${file}`);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("the exit code of sh -c 'exit 7' on each of 20 runs", () => {
