@@ -1,12 +1,10 @@
 // Builds the one executable, dist/crio-lxc: CLI, liblxc binding, monitor and
 // the native units in one file, so installing crio-lxc on a node is copying one binary.
 import { $ } from "bun";
+import { fetchEmbeddedLibs } from "./embedded-libs";
+import { NATIVE_UNITS } from "./native-units";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { EXEC_UNIT } from "../src/exec/helper";
-import { MONITOR_UNIT } from "../src/lxc/monitor";
-import { CONTAINER_MOUNTS_UNIT } from "../src/native/container-mounts";
-import { SPAWN_UNIT } from "../src/native/spawn";
 import { C_DIR, NATIVE_CFLAGS } from "../src/native/unit";
 
 const out = "dist/crio-lxc";
@@ -18,8 +16,11 @@ const started = performance.now();
 // is its own translation unit; what a unit's files share is hidden, so the
 // object exports the crio_lxc_* functions alone.
 mkdirSync(nativeDir, { recursive: true });
-const sources = [MONITOR_UNIT, EXEC_UNIT, SPAWN_UNIT, CONTAINER_MOUNTS_UNIT].flatMap((unit) => unit.sources.map((file) => join(C_DIR, file)));
+const sources = NATIVE_UNITS.flatMap((unit) => unit.sources.map((file) => join(C_DIR, file)));
 await $`gcc -O2 -fPIC -shared ${NATIVE_CFLAGS} -o ${nativeDir}/crio-lxc-native.so ${sources}`;
+
+// liblxc and its libraries, embedded beside the native object (src/lxc/library.ts loads them).
+await fetchEmbeddedLibs("dist/liblxc");
 
 // --sourcemap keeps the log's `c` (caller file:line) pointing at src/, even minified.
 // --bytecode precompiles the JS: it saves start-up time on every call.

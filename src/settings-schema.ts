@@ -68,6 +68,7 @@ export const settingSchemas = {
   capabilities: flag,
   cgroupDevices: flag,
   seccomp: flag,
+  liblxc: v.union([v.picklist(['auto', 'embedded', 'system']), absolutePath], 'expected auto, embedded, system or an absolute path'),
   createTimeout: duration,
   createHook: optionalPath,
   createHookTimeout: duration,

@@ -63,6 +63,10 @@ const definitionsByKey = {
     help: 'restrict device access through the cgroup device controller',
   },
   seccomp: { env: 'CRIO_LXC_SECCOMP', flag: '--seccomp', type: 'boolean', default: 'true', help: 'apply seccomp profiles' },
+  liblxc: {
+    env: 'CRIO_LXC_LIBLXC', flag: '--liblxc', type: 'auto|embedded|system|path', default: 'auto',
+    help: "the liblxc to use: the host's when crio-lxc knows its version, else the embedded one (auto); embedded; system; or a file",
+  },
   createTimeout: {
     env: 'CRIO_LXC_CREATE_TIMEOUT', flag: '--create-timeout', type: 'duration', default: '60s',
     help: 'maximum time for create',
@@ -104,6 +108,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = {
   capabilities: true,
   cgroupDevices: true,
   seccomp: true,
+  liblxc: 'auto',
   createTimeout: 60_000,
   createHook: '',
   createHookTimeout: 5_000,

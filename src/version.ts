@@ -4,7 +4,8 @@ export const OCI_VERSION = "1.2.0";
 export function versionText(): string {
   let lxc = "not found";
   try {
-    lxc = require("./lxc/liblxc").liblxc().version;
+    const loaded = require("./lxc/liblxc").liblxc();
+    lxc = `${loaded.version} (${loaded.file.source}: ${loaded.file.origin})`;
   } catch (err) {
     lxc = `unavailable (${(err as Error).message})`;
   }

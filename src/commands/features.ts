@@ -6,11 +6,14 @@ export default Object.assign(defineCommand({
   async run() {
     const { runtimeFeatures } = await import("../translate/features");
     let liblxcVersion: string | undefined;
+    let liblxcSource: string | undefined;
     try {
-      liblxcVersion = (await import("../lxc/liblxc")).liblxc().version;
+      const lxc = (await import("../lxc/liblxc")).liblxc();
+      liblxcVersion = lxc.version;
+      liblxcSource = `${lxc.file.source}: ${lxc.file.origin}`;
     } catch {
       // Features describe the runtime, not the host: leave the annotation out.
     }
-    writeOut(1, `${JSON.stringify(runtimeFeatures(undefined, liblxcVersion), null, 2)}\n`);
+    writeOut(1, `${JSON.stringify(runtimeFeatures(undefined, liblxcVersion, liblxcSource), null, 2)}\n`);
   },
 }), { standalone: true });

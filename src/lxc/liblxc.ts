@@ -3,6 +3,8 @@
 // at its offset and wrap it with CFunction. Offsets come from the table below,
 // chosen by lxc_get_version() and verified by selfCheck() before first use.
 import { CFunction, dlopen, FFIType, ptr, read, CString, type Pointer } from "bun:ffi";
+import { peekLiblxcVersion } from "../native/library-version";
+import { chooseLiblxc, type LiblxcChoice, type LiblxcFile } from "./library";
 
 export class LiblxcError extends Error {}
 
@@ -31,37 +33,51 @@ function layoutFor(version: string): ContainerLayout | undefined {
   return undefined;
 }
 
-export const LIBLXC_NAME = process.env.CRIO_LXC_LIBLXC ?? "liblxc.so.1";
+/** The versions auto takes from the host: the one the embedded liblxc is, whose layout crio-lxc checks. */
+const knownVersion = (version: string) => /^5\.0\.\d+/.test(version) && layoutFor(version) !== undefined;
 
-function openLibrary() {
+function openLibrary(choice: LiblxcChoice) {
+  let file: LiblxcFile;
   try {
-    return dlopen(LIBLXC_NAME, {
+    file = chooseLiblxc(choice, knownVersion, peekLiblxcVersion);
+  } catch (err) {
+    throw new LiblxcError((err as Error).message);
+  }
+  try {
+    const lib = dlopen(file.path, {
       lxc_get_version: { args: [], returns: FFIType.cstring },
       lxc_container_new: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.ptr },
       lxc_container_put: { args: [FFIType.ptr], returns: FFIType.i32 },
       lxc_config_item_is_supported: { args: [FFIType.cstring], returns: FFIType.bool },
     });
+    return { lib, file };
   } catch (err) {
-    throw new LiblxcError(`cannot load ${LIBLXC_NAME} (install liblxc1, version 4.0.5 or newer): ${(err as Error).message}`);
+    const what = file.source === "path" ? `CRIO_LXC_LIBLXC=${file.path}: not a liblxc`
+      : file.source === "system" ? `CRIO_LXC_LIBLXC=${choice}: cannot load the host's liblxc ${file.path}` : "cannot load the embedded liblxc";
+    throw new LiblxcError(`${what}: ${(err as Error).message}`);
   }
 }
 
 let cached: Liblxc | undefined;
 
-/** Loads liblxc once per process and checks that we know its struct layout. */
-export function liblxc(): Liblxc {
-  cached ??= new Liblxc();
+/** Loads liblxc once per process (as CRIO_LXC_LIBLXC chooses) and checks that we know its struct layout. */
+export function liblxc(choice: LiblxcChoice = process.env.CRIO_LXC_LIBLXC || "auto"): Liblxc {
+  cached ??= new Liblxc(choice);
   return cached;
 }
 
 const cstr = (s: string) => Buffer.from(s + "\0");
 
 export class Liblxc {
-  readonly lib = openLibrary();
-  readonly version = String(this.lib.symbols.lxc_get_version() ?? "unknown");
+  readonly lib: ReturnType<typeof openLibrary>["lib"];
+  /** Which liblxc, and where it came from. */
+  readonly file: LiblxcFile;
+  readonly version: string;
   readonly layout: ContainerLayout;
 
-  constructor() {
+  constructor(choice: LiblxcChoice) {
+    ({ lib: this.lib, file: this.file } = openLibrary(choice));
+    this.version = String(this.lib.symbols.lxc_get_version() ?? "unknown");
     const layout = layoutFor(this.version);
     if (!layout) throw new LiblxcError(`liblxc ${this.version} has a struct lxc_container layout crio-lxc does not know (supported: 4.0.5 to 6.0.x)`);
     this.layout = layout;

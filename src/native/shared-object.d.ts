@@ -3,3 +3,15 @@ declare module "*.so" {
   const path: string;
   export default path;
 }
+declare module "*.so.0" {
+  const path: string;
+  export default path;
+}
+declare module "*.so.1" {
+  const path: string;
+  export default path;
+}
+declare module "*.so.2" {
+  const path: string;
+  export default path;
+}

@@ -38,11 +38,11 @@ function configItemsResult(missing: string[]): CheckResult {
   return { id: "lxc-config-items", status: "fail", message: `not supported by this liblxc: ${missing.join(", ")}` };
 }
 
-export function checkLiblxc(): { results: CheckResult[]; findings?: LiblxcFindings } {
+export function checkLiblxc(choice: string): { results: CheckResult[]; findings?: LiblxcFindings } {
   const { liblxc } = require("../lxc/liblxc") as typeof import("../lxc/liblxc");
   let lxc: Liblxc;
   try {
-    lxc = liblxc();
+    lxc = liblxc(choice);
   } catch (err) {
     return { results: [{ id: "liblxc", status: "fail", message: (err as Error).message }] };
   }
@@ -55,7 +55,7 @@ export function checkLiblxc(): { results: CheckResult[]; findings?: LiblxcFindin
     return {
       findings,
       results: [
-        { id: "liblxc", status: "ok", message: `${lxc.version} (${where}); struct lxc_container layout checked` },
+        { id: "liblxc", status: "ok", message: `${lxc.version}, ${lxc.file.source}: ${lxc.file.origin} (mapped: ${where}); struct lxc_container layout checked` },
         configItemsResult(unsupportedItems(lxc, container)),
       ],
     };

@@ -123,7 +123,7 @@ export function runChecks(flags: SettingFlags, env: Record<string, string | unde
   results.push(cgroup2);
   if (cgroup2.status === "ok") results.push(checkControllers(), checkCgroupFiles());
   results.push(checkKernel(release()));
-  const liblxc = checkLiblxc();
+  const liblxc = checkLiblxc(settings?.liblxc ?? env.CRIO_LXC_LIBLXC ?? "auto");
   results.push(...liblxc.results);
   results.push(checkSeccomp(settings, liblxc.findings), checkAppArmor(settings), checkPtrace());
   return results;

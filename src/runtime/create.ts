@@ -62,6 +62,12 @@ function checkPreservedFds(count: number): void {
   }
 }
 
+/** The loaded liblxc for the create line of the log: "5.0.2 embedded: …". */
+function liblxcDescription(ctx: RuntimeContext): string {
+  const lxc = liblxc(ctx.settings.liblxc);
+  return `${lxc.version} ${lxc.file.source}: ${lxc.file.origin}`;
+}
+
 export const LXC_CONFIG_FILE = "lxc.conf";
 
 export async function createContainer(ctx: RuntimeContext, opts: CreateOptions): Promise<void> {
@@ -154,7 +160,7 @@ async function createClaimed(ctx: RuntimeContext, { opts, bundle, spec, rootfs, 
     if (spec.process?.terminal) sendConsole(record.init!.pid, opts.consoleSocket!, spec.process.consoleSize);
     pausePoint("create-before-pid-file");
     if (opts.pidFile) writePidFile(opts.pidFile, record.init!.pid);
-    ctx.log.info("container created", { pid: record.init!.pid, monitor: record.monitor?.pid });
+    ctx.log.info("container created", { pid: record.init!.pid, monitor: record.monitor?.pid, liblxc: liblxcDescription(ctx) });
   } catch (err) {
     await runCreateHook(ctx, { id, bundle, lxcConfig, error: (err as Error).message });
     teardown(ctx, record, Date.now() + ctx.settings.deleteTimeout);
@@ -239,7 +245,7 @@ async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, transl
   const stateDir = ctx.store.dir(record.id);
   // liblxc opens lxc.log.file itself and does not create its directory.
   mkdirSync(dirname(ctx.settings.logFile), { recursive: true, mode: 0o750 });
-  const c = liblxc().container(record.id, ctx.store.root);
+  const c = liblxc(ctx.settings.liblxc).container(record.id, ctx.store.root);
   for (const [key, value] of items) c.setConfigItem(key, value);
   c.wantCloseAllFds(true);
   c.wantDaemonize(false);

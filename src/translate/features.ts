@@ -13,9 +13,14 @@ const OCI_VERSION_MIN = "1.0.0";
 
 export const ANNOTATION_VERSION = "crio-lxc.version";
 export const ANNOTATION_LIBLXC_VERSION = "crio-lxc.liblxc.version";
+/** Which liblxc: the host's (system), the embedded one, or a path, and where it came from. */
+export const ANNOTATION_LIBLXC_SOURCE = "crio-lxc.liblxc.source";
 
-/** @param liblxcVersion the loaded liblxc's version, when it could be loaded */
-export function runtimeFeatures(hostArch: string = arch(), liblxcVersion?: string) {
+/**
+ * @param liblxcVersion the loaded liblxc's version, when it could be loaded
+ * @param liblxcSource which liblxc it is and where it came from
+ */
+export function runtimeFeatures(hostArch: string = arch(), liblxcVersion?: string, liblxcSource?: string) {
   return {
     ociVersionMin: OCI_VERSION_MIN,
     ociVersionMax: OCI_VERSION,
@@ -37,6 +42,7 @@ export function runtimeFeatures(hostArch: string = arch(), liblxcVersion?: strin
     annotations: {
       [ANNOTATION_VERSION]: VERSION,
       ...(liblxcVersion ? { [ANNOTATION_LIBLXC_VERSION]: liblxcVersion } : {}),
+      ...(liblxcSource ? { [ANNOTATION_LIBLXC_SOURCE]: liblxcSource } : {}),
     },
     // crio-lxc reads no annotation of config.json.
     potentiallyUnsafeConfigAnnotations: [] as string[],

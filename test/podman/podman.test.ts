@@ -1,11 +1,11 @@
 // The real client: podman + conmon (Debian's packages) with --runtime dist/crio-lxc,
 // configured in files this test owns (see shared notes on this machine's limits).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { IMAGE, Podman } from "../support/podman";
-import { requireBuilt, sh } from "../support/runtime";
+import { BIN, requireBuilt, sh, withoutFiles } from "../support/runtime";
 
 const pm = new Podman();
 const podman = (args: string[]) => pm.run(args);
@@ -59,6 +59,22 @@ describe("podman --runtime dist/crio-lxc", () => {
     } finally {
       for (const file of ["subuid", "subgid"]) sh(`umount /etc/${file}`);
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("on a node without liblxc: podman runs a container with the embedded one", async () => {
+    // The host's liblxc as /dev/null in a mount namespace of this test's own (podman itself needs the rest).
+    const node = await withoutFiles([realpathSync(`/usr/lib/${process.arch === "x64" ? "x86_64" : "aarch64"}-linux-gnu/liblxc.so.1`)]);
+    try {
+      const r = Bun.spawnSync([...node.enter, ...pm.argv(["run", "--rm", IMAGE, "sh", "-c", "grep ^Seccomp: /proc/self/status"])], { env: pm.env, cwd: pm.dir, stderr: "pipe" });
+      expect(r.stderr.toString()).toBe("");
+      expect(r.stdout.toString()).toMatch(/^Seccomp:\s+2\n$/);
+      expect(Bun.spawnSync([...node.enter, BIN, "--version"]).stdout.toString()).toContain("embedded");
+      // A terminal container: liblxc's console from the container's devpts.
+      const tty = Bun.spawnSync([...node.enter, ...pm.argv(["run", "--rm", "-t", IMAGE, "tty"])], { env: pm.env, cwd: pm.dir, stderr: "pipe" });
+      expect(tty.stdout.toString()).toMatch(/^\/dev\/(pts\/\d+|console)\r?\n$/);
+    } finally {
+      await node.close();
     }
   });
 

@@ -145,6 +145,25 @@ export class Sandbox {
   }
 }
 
+/**
+ * A mount namespace where `files` are /dev/null (libraries a node lacks), held
+ * by a sleeping process; `enter` prefixes a command line to run there.
+ */
+export async function withoutFiles(files: readonly string[]): Promise<{ enter: string[]; close(): Promise<void> }> {
+  const script = `${files.map((f) => `mount --bind /dev/null ${f}`).join(" && ")} && echo ready && exec sleep 3600`;
+  const holder = Bun.spawn(["unshare", "--mount", "--propagation", "private", "sh", "-c", script], { stdout: "pipe", stderr: "pipe" });
+  const reader = holder.stdout.getReader();
+  const first = await reader.read();
+  if (!new TextDecoder().decode(first.value).includes("ready")) throw new Error(`hiding ${files.join(" ")} failed: ${await new Response(holder.stderr).text()}`);
+  return {
+    enter: ["nsenter", `--target=${holder.pid}`, "--mount"],
+    async close() {
+      holder.kill("SIGKILL");
+      await holder.exited;
+    },
+  };
+}
+
 /** Hugepage sizes of this machine, smallest first, as the kubelet and cgroup files name them ("2MB", "1GB"). */
 export function hugepageSizes(): string[] {
   const dir = "/sys/kernel/mm/hugepages";

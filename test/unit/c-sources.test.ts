@@ -6,16 +6,14 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { EXEC_UNIT } from "../../src/exec/helper";
-import { MONITOR_UNIT } from "../../src/lxc/monitor";
 import { compileC } from "../../src/native/cc";
-import { CONTAINER_MOUNTS_UNIT, MOUNT_ATTR, MS_SHARED } from "../../src/native/container-mounts";
+import { MOUNT_ATTR, MS_SHARED } from "../../src/native/container-mounts";
 import * as shared from "../../src/native/shared";
-import { SPAWN_UNIT } from "../../src/native/spawn";
+import { NATIVE_UNITS } from "../../scripts/native-units";
 import { C_DIR, NATIVE_CFLAGS } from "../../src/native/unit";
 
 const ROOT = join(import.meta.dir, "../..");
-const UNITS = [MONITOR_UNIT, EXEC_UNIT, SPAWN_UNIT, CONTAINER_MOUNTS_UNIT];
+const UNITS = NATIVE_UNITS;
 
 /** Every .c file of the project: the native units' and the tests' own. */
 function cFiles(): string[] {

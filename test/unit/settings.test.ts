@@ -43,6 +43,7 @@ describe('defaults', () => {
       capabilities: true,
       cgroupDevices: true,
       seccomp: true,
+      liblxc: 'auto',
       createTimeout: 60_000,
       createHook: '',
       createHookTimeout: 5_000,
@@ -59,9 +60,9 @@ describe('defaults', () => {
   });
 
   test('every definition has a unique env var and flag, and a help text', () => {
-    expect(settingDefinitions).toHaveLength(16);
-    expect(new Set(settingDefinitions.map((d) => d.env)).size).toBe(16);
-    expect(new Set(settingDefinitions.map((d) => d.flag)).size).toBe(16);
+    expect(settingDefinitions).toHaveLength(17);
+    expect(new Set(settingDefinitions.map((d) => d.env)).size).toBe(17);
+    expect(new Set(settingDefinitions.map((d) => d.flag)).size).toBe(17);
     for (const d of settingDefinitions) {
       expect(d.env).toStartWith('CRIO_LXC_');
       expect(d.flag).toStartWith('--');

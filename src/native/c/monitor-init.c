@@ -207,9 +207,11 @@ static int patch_liblxc(struct dl_phdr_info *info, size_t size, void *data)
 	size_t jmprelsz = 0, relasz = 0;
 	const Elf64_Sym *symtab = NULL;
 	const char *strtab = NULL;
+	Elf64_Xword soname = 0;
+	int has_soname = 0;
 	(void)size;
 	(void)data;
-	if (!info->dlpi_name || !strstr(info->dlpi_name, "liblxc.so"))
+	if (!info->dlpi_name || !info->dlpi_name[0])
 		return 0;
 	for (int i = 0; i < info->dlpi_phnum; i++)
 		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
@@ -224,10 +226,12 @@ static int patch_liblxc(struct dl_phdr_info *info, size_t size, void *data)
 		case DT_RELA: rela = (const Elf64_Rela *)ptr; break;
 		case DT_RELASZ: relasz = dyn->d_un.d_val; break;
 		case DT_JMPREL: jmprel = (const Elf64_Rela *)ptr; break;
+		case DT_SONAME: soname = dyn->d_un.d_val; has_soname = 1; break;
 		}
 	}
-	if (!symtab || !strtab)
-		return 1;
+	/* By its SONAME: the embedded liblxc is loaded from a memfd (/proc/self/fd/N), not by its name. */
+	if (!symtab || !strtab || !has_soname || strncmp(strtab + soname, "liblxc.so", 9) != 0)
+		return 0;
 	patch_got_slots(info->dlpi_addr, jmprel, jmprelsz, symtab, strtab);
 	patch_got_slots(info->dlpi_addr, rela, relasz, symtab, strtab);
 	return 1;
