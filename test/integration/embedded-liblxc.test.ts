@@ -3,10 +3,10 @@
 // needs here) are /dev/null, the embedded liblxc runs containers (run in
 // scripts/cgroup2-lane, as root). CRIO_LXC_LIBLXC chooses.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { closeSync, openSync, readFileSync, realpathSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inside, merge, type Inside } from "../support/inside";
-import { BIN, Sandbox, becomeSubreaper, requireBuilt, withoutFiles } from "../support/runtime";
+import { BIN, Sandbox, becomeSubreaper, requireBuilt, sh, withoutFiles } from "../support/runtime";
 
 let sb: Sandbox;
 let box: Inside;
@@ -66,6 +66,18 @@ describe("without the host's liblxc", () => {
     expect(hidden(["delete", "--force", id]).code).toBe(0);
     expect(readFileSync(outFile, "utf8")).toMatch(/^Seccomp:\s+2$/m);
     expect(sb.log()).toMatch(/"m":"container created".*"liblxc":"5\.0\.\d+ embedded: /);
+  });
+
+  test("a liblxc.so.1 planted in the working directory is never loaded (its constructor would run as root)", () => {
+    const planted = join(sb.dir, "planted");
+    mkdirSync(planted);
+    const marker = join(sb.dir, "planted-ran");
+    writeFileSync(join(planted, "evil.c"), `#include <fcntl.h>\n__attribute__((constructor)) static void ran(void) { open("${marker}", O_CREAT | O_WRONLY, 0600); }\n`);
+    sh(`gcc -shared -fPIC -o ${join(planted, "liblxc.so.1")} ${join(planted, "evil.c")}`);
+    for (const choice of ["auto", "system", "embedded"]) {
+      Bun.spawnSync([...node.enter, BIN, "--root", sb.root, "check"], { cwd: planted, env: sb.env({ CRIO_LXC_LIBLXC: choice }) });
+    }
+    expect(existsSync(marker)).toBe(false);
   });
 
   test("CRIO_LXC_LIBLXC=system without the host's fails naming the setting; a file that isn't liblxc fails clearly; relative paths are refused", () => {
