@@ -16,7 +16,8 @@ const started = performance.now();
 // is its own translation unit; what a unit's files share is hidden, so the
 // object exports the crio_lxc_* functions alone.
 mkdirSync(nativeDir, { recursive: true });
-const sources = NATIVE_UNITS.flatMap((unit) => unit.sources.map((file) => join(C_DIR, file)));
+// A file several units share (child.c) is compiled once.
+const sources = [...new Set(NATIVE_UNITS.flatMap((unit) => unit.sources))].map((file) => join(C_DIR, file));
 await $`gcc -O2 -fPIC -shared ${NATIVE_CFLAGS} -o ${nativeDir}/crio-lxc-native.so ${sources}`;
 
 // liblxc and its libraries, embedded beside the native object (src/lxc/library.ts loads them).

@@ -10,7 +10,7 @@ import { waitpid } from "../sys";
 /** The helper (process side: exec-helper.c, exec-console.c, exec-credentials.c) and the runtime's side of exec. */
 export const EXEC_UNIT = nativeUnit({
   name: "exec",
-  sources: ["exec-helper.c", "exec-console.c", "exec-credentials.c", "exec-runtime.c", "exec-seccomp-copy.c"],
+  sources: ["exec-helper.c", "exec-console.c", "exec-credentials.c", "exec-runtime.c", "exec-seccomp-copy.c", "child.c"],
   symbols: {
     crio_lxc_exec: { args: [FFIType.ptr], returns: FFIType.i32 },
     crio_lxc_pipe: { args: [FFIType.ptr], returns: FFIType.i32 },

@@ -20,7 +20,7 @@ export { CAPS_FAILED, SECCOMP_FAILED } from "../native/shared";
 
 export const MONITOR_UNIT = nativeUnit({
   name: "monitor",
-  sources: ["monitor.c", "monitor-init.c"],
+  sources: ["monitor.c", "monitor-init.c", "child.c"],
   symbols: {
     crio_lxc_fork_monitor: {
       args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr],

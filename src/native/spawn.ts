@@ -24,7 +24,7 @@ const STAGES: Record<number, string> = {
 
 export const SPAWN_UNIT = nativeUnit({
   name: "spawn",
-  sources: ["spawn.c"],
+  sources: ["spawn.c", "child.c"],
   symbols: {
     crio_lxc_spawn: {
       args: [FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.i32],

@@ -35,7 +35,7 @@ describe("check", () => {
     expect(report.checks.map((c) => c.id)).toEqual(ALL_CHECKS);
     expect(report.checks.filter((c) => c.status === "fail")).toEqual([]);
     expect([code, report.ok]).toEqual([0, true]);
-    expect(report.checks.find((c) => c.id === "liblxc")?.message).toMatch(/^\d+\.\d+\.\d+ \(.*liblxc\.so.*\); struct lxc_container layout checked$/);
+    expect(report.checks.find((c) => c.id === "liblxc")?.message).toMatch(/^\d+\.\d+\.\d+, (system|embedded|path): .* \(mapped: .*liblxc.*\); struct lxc_container layout checked$/);
     expect(statusOf(report, "lxc-config-items")).toBe("ok");
   });
 
@@ -89,7 +89,8 @@ describe("features and env-template", () => {
     const r = sb.run(["features"]);
     expect(r.code).toBe(0);
     const printed = JSON.parse(r.stdout);
-    expect(printed).toEqual(runtimeFeatures(undefined, printed.annotations["crio-lxc.liblxc.version"]));
+    expect(printed).toEqual(runtimeFeatures(undefined, printed.annotations["crio-lxc.liblxc.version"], printed.annotations["crio-lxc.liblxc.source"]));
+    expect(printed.annotations["crio-lxc.liblxc.source"]).toMatch(/^(system|embedded|path): /);
     expect(printed.annotations["crio-lxc.liblxc.version"]).toMatch(/^\d+\.\d+\.\d+$/);
   });
 

@@ -29,7 +29,7 @@ describe("command line", () => {
   test("--version names crio-lxc, the spec and liblxc", () => {
     const r = sb.run(["--version"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^crio-lxc version \d+\.\d+\.\d+\nspec: 1\.\d+\.\d+\nliblxc: \d+\.\d+\.\d+\n$/);
+    expect(r.stdout).toMatch(/^crio-lxc version \d+\.\d+\.\d+\nspec: 1\.\d+\.\d+\nliblxc: \d+\.\d+\.\d+ \((system|embedded|path): .+\)\n$/);
   });
 
   test("--help lists the commands and every CRIO_LXC_* variable", () => {

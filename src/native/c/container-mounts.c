@@ -37,14 +37,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "child.h"
 #include "shared.h"
 
 static __attribute__((noreturn)) void fail(int err_fd, int stage)
 {
-	int report[2];
-	report[0] = stage;
-	report[1] = errno;
-	(void)write(err_fd, report, sizeof(report));
+	report_failure(err_fd, stage);
 	_exit(1);
 }
 

@@ -39,6 +39,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include "child.h"
 #include "shared.h"
 #include "exec-helper.h"
 
@@ -67,16 +68,6 @@ int format_int(char *out, long value)
 		out[n++] = digits[--d];
 	out[n] = 0;
 	return n;
-}
-
-static void reset_signals(void)
-{
-	sigset_t empty_set;
-	sigemptyset(&empty_set);
-	/* Bun ignores SIGPIPE and SIGXFSZ and handles others; ignored dispositions survive execve. */
-	for (int s = 1; s < 65; s++)
-		signal(s, SIG_DFL);
-	sigprocmask(SIG_SETMASK, &empty_set, NULL);
 }
 
 /* plan[SLOT_RLIMITS]: NRLIMITS triples of (resource, soft, hard). */

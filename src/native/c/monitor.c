@@ -23,6 +23,7 @@
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 
+#include "child.h"
 #include "shared.h"
 #include "monitor-init.h"
 
@@ -69,15 +70,11 @@ int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offse
 			  int *joins, char **labels, int njoins, int err_fd, const unsigned int *caps, int preserve_fds,
 			  const void *filter, int filter_len, const unsigned int *groups)
 {
-	sigset_t empty_set;
 	int pid = fork();
 	if (pid != 0)
 		return pid;
-	/* Bun ignores SIGPIPE and SIGXFSZ; ignored dispositions survive exec into init. */
-	for (int s = 1; s < 65; s++)
-		signal(s, SIG_DFL);
-	sigemptyset(&empty_set);
-	sigprocmask(SIG_SETMASK, &empty_set, NULL);
+	/* The dispositions and mask survive exec into init. */
+	reset_signals();
 	/*
 	 * The init liblxc clones from here stays a copy of the runtime, with
 	 * liblxc's fds (the host's /sys/fs/cgroup among them), until it execs

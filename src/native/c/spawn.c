@@ -19,25 +19,13 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "child.h"
 #include "shared.h"
 
 static __attribute__((noreturn)) void fail(int err_fd, int stage)
 {
-	int report[2];
-	report[0] = stage;
-	report[1] = errno;
-	(void)write(err_fd, report, sizeof(report));
+	report_failure(err_fd, stage);
 	_exit(stage == SPAWN_STAGE_EXEC ? 127 : 126);
-}
-
-/* Bun ignores SIGPIPE and SIGXFSZ; ignored dispositions would survive exec. */
-static void reset_signals(void)
-{
-	sigset_t empty_set;
-	sigemptyset(&empty_set);
-	for (int s = 1; s < 65; s++)
-		signal(s, SIG_DFL);
-	sigprocmask(SIG_SETMASK, &empty_set, NULL);
 }
 
 /* Every fd above stderr closes at exec; the error pipe stays usable until then. */
