@@ -7,11 +7,30 @@ import { closeSync, constants, openSync, readFileSync, readlinkSync } from "node
 import { RuntimeError } from "./context";
 
 const O_PATH = 0o10000000;
+
+/** Gone, or a zombie: its /proc entry has no cwd any more. */
+function exited(pid: number): boolean {
+  try {
+    return /^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return true;
+  }
+}
 const O_CLOEXEC = 0o2000000;
 
-/** Throws unless the mount of `pid`'s cwd is one of the mounts of its mount namespace. */
+/**
+ * Throws unless the mount of `pid`'s cwd is one of the mounts of its mount
+ * namespace. A process already gone (start couldn't ptrace it, and a short
+ * program ran to its end) has nothing left to check.
+ */
 export function requireCwdInContainer(pid: number): void {
-  const fd = openSync(`/proc/${pid}/cwd`, O_PATH | O_CLOEXEC | constants.O_DIRECTORY);
+  let fd: number;
+  try {
+    fd = openSync(`/proc/${pid}/cwd`, O_PATH | O_CLOEXEC | constants.O_DIRECTORY);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" && exited(pid)) return;
+    throw err;
+  }
   let mountId: string | undefined;
   try {
     mountId = /^mnt_id:\s*(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))?.[1];

@@ -116,6 +116,26 @@ describe("runtime SIGKILLed during create", () => {
   });
 });
 
+describe("start that can't ptrace init (another tracer holds it)", () => {
+  test("a program that exits at once: start succeeds as with runc, the process ran", async () => {
+    const id = newId();
+    const out = join(sb.dir, `${id}.out`);
+    const fd = openSync(out, "w");
+    expect(sb.run(["create", "--bundle", bundleFor(id, ["sh", "-c", "echo ran"]), id], { stdout: fd }).code).toBe(0);
+    closeSync(fd);
+    const init = record(id).init.pid;
+    // strace as init's tracer: start's PTRACE_SEIZE fails, so it waits for the exec from outside.
+    const tracer = Bun.spawn(["strace", "-o", "/dev/null", "-p", String(init)], { stderr: "pipe" });
+    expect(await eventually(() => /^TracerPid:\s+[1-9]/m.test(readFileSync(`/proc/${init}/status`, "utf8")))).toBe(true);
+    const r = sb.run(["start", id]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(await eventually(() => readFileSync(out, "utf8") === "ran\n")).toBe(true);
+    await tracer.exited;
+    await deleteLeavesNothing(id);
+  });
+});
+
 describe("runtime SIGKILLed during start", () => {
   test("while init is ptrace-stopped at its exec: init is released and runs, state says running", async () => {
     const id = newId();
