@@ -4,18 +4,10 @@
 // land on the host (CVE-2024-21626). create refuses such paths; start checks
 // the outcome at init's exec stop, before the program's first instruction.
 import { closeSync, constants, openSync, readFileSync, readlinkSync } from "node:fs";
+import { isAlive, processRef } from "../state";
 import { RuntimeError } from "./context";
 
 const O_PATH = 0o10000000;
-
-/** Gone, or a zombie: its /proc entry has no cwd any more. */
-function exited(pid: number): boolean {
-  try {
-    return /^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return true;
-  }
-}
 const O_CLOEXEC = 0o2000000;
 
 /**
@@ -28,7 +20,8 @@ export function requireCwdInContainer(pid: number): void {
   try {
     fd = openSync(`/proc/${pid}/cwd`, O_PATH | O_CLOEXEC | constants.O_DIRECTORY);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT" && exited(pid)) return;
+    // Gone, or a zombie: its /proc entry has no cwd any more.
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" && !isAlive(processRef(pid))) return;
     throw err;
   }
   let mountId: string | undefined;
