@@ -1,6 +1,6 @@
 // How `check` reports: consola lines for people, one JSON object for scripts.
-// consola's main entry reads import.meta, which the CommonJS bytecode build
-// can't parse, so the logger is its core with a reporter of our own.
+// The logger is consola's core with a reporter of our own (iconReporter):
+// one plain line per message, coloured only on a terminal.
 import type { ConsolaReporter, LogObject } from "consola/core";
 import type { CheckResult } from "./check-result";
 import { writeOut } from "../proc";
