@@ -13,6 +13,7 @@ import { CAPS_AT, CAPS_WORD } from "../native/shared";
 import { loadUnit, nativeUnit } from "../native/unit";
 import type { InitCapabilities } from "../translate/capabilities";
 import type { InitGroups } from "../translate/process";
+import type { NativeHook } from "../translate/output";
 import type { BpfInstruction } from "../translate/seccomp-abi";
 import type { Container } from "./liblxc";
 
@@ -20,10 +21,10 @@ export { CAPS_FAILED, SECCOMP_FAILED } from "../native/shared";
 
 export const MONITOR_UNIT = nativeUnit({
   name: "monitor",
-  sources: ["monitor.c", "monitor-init.c", "child.c"],
+  sources: ["monitor.c", "monitor-init.c", "monitor-hooks.c", "child.c"],
   symbols: {
     crio_lxc_fork_monitor: {
-      args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr],
+      args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.ptr],
       returns: FFIType.i32,
     },
   },
@@ -64,6 +65,26 @@ export interface MonitorOptions {
   initGroups?: InitGroups;
   /** A classic BPF seccomp filter the monitor loads before liblxc starts (init inherits it). */
   seccompFilter?: readonly BpfInstruction[];
+  /** Hooks liblxc would run through /bin/sh that the monitor does itself (src/native/c/monitor-hooks.c). */
+  nativeHooks?: readonly NativeHook[];
+}
+
+/** The strings of each record, NULL after each and an empty record at the end (monitor-hooks.c). */
+export function nativeHookStrings(hooks: readonly NativeHook[]): Array<string | null> {
+  const fields = (hook: NativeHook): string[] => hook.kind === "hold"
+    ? [hook.kind, hook.command, hook.startFifo, hook.readyFifo]
+    : [hook.kind, hook.command, hook.errorsFile, ...hook.nodes.flatMap((n) =>
+      [n.path, `${n.type} ${n.mode.toString(8)} ${n.major} ${n.minor} ${n.uid} ${n.gid}`, n.label])];
+  return [...hooks.flatMap((hook) => [...fields(hook), null]), null];
+}
+
+/** char*[] of nativeHookStrings; the buffers must stay alive until fork() returns. */
+function nativeHookTable(hooks: readonly NativeHook[]) {
+  const entries = nativeHookStrings(hooks);
+  const strings = entries.map((s) => (s === null ? undefined : Buffer.from(s + "\0")));
+  const table = new BigUint64Array(entries.length);
+  strings.forEach((s, i) => { table[i] = s ? BigInt(ptr(s)) : 0n; });
+  return { table, strings };
 }
 
 /** struct sock_filter[]: u16 code, u8 jt, u8 jf, u32 k. */
@@ -118,15 +139,17 @@ export function forkMonitor(container: Container, args: string[], opts: MonitorO
   const caps = capabilityWords(opts.capabilities);
   const filter = opts.seccompFilter?.length ? sockFilters(opts.seccompFilter) : undefined;
   const groups = opts.initGroups ? new Uint32Array([opts.initGroups.uid, opts.initGroups.gids.length, ...opts.initGroups.gids]) : undefined;
+  const hooks = opts.nativeHooks?.length ? nativeHookTable(opts.nativeHooks) : undefined;
   const pid = forkMonitorC(
     container.ptr, container.startFunction(), ptr(argv.table), container.errorNumOffset, opts.hideIdmapHelpers ? 1 : 0,
     ptr(joinTable), ptr(labels.table), joins.length, opts.errorFd ?? -1, caps ? ptr(caps) : null, opts.preserveFds ?? 0,
-    filter ? ptr(filter) : null, opts.seccompFilter?.length ?? 0, groups ? ptr(groups) : null,
+    filter ? ptr(filter) : null, opts.seccompFilter?.length ?? 0, groups ? ptr(groups) : null, hooks ? ptr(hooks.table) : null,
   );
   if (pid < 0) throw new Error("fork of the liblxc monitor failed");
   void argv.strings;
   void filter;
   void groups;
+  void hooks?.strings;
   void labels.strings;
   return pid;
 }

@@ -18,7 +18,7 @@ import { runCreateHook } from "./create-hook";
 import { addDevCore } from "./dev-core";
 import { setUpContainerMounts } from "./container-mounts";
 import { CreatePhase } from "./create-phase";
-import { makeFifos, openReady, startHostHook, waitReady, type ReadyResult } from "./hold";
+import { makeFifos, nativeHold, openReady, startHostHook, waitReady, type ReadyResult } from "./hold";
 import { runHooksWarnOnFailure } from "./oci-hooks";
 import { type Placement, planPlacement, prepareCgroups } from "./placement";
 import { pausePoint } from "./test-pause";
@@ -263,6 +263,7 @@ async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, transl
       capabilities: translation.initCapabilities,
       seccompFilter: translation.abiFilter,
       initGroups: translation.initGroups,
+      nativeHooks: [...translation.nativeHooks, nativeHold(stateDir)],
       preserveFds,
     }));
     record.monitor = processRef(monitorPid);

@@ -1,12 +1,15 @@
 // The container's device nodes: runc's standard ones (/dev/null, zero, full,
 // random, urandom, tty) and linux.devices. With the spec's own tmpfs on /dev
-// (lxc.autodev off) the mount hook makes them all right after the mount
-// entries, where runc makes them. With liblxc's autodev tmpfs the autodev
+// (lxc.autodev off) a mount hook makes them all right after the mount
+// entries, where runc makes them. With liblxc's autodev tmpfs an autodev
 // hook makes the spec's, before liblxc adds its standard nodes (it keeps
-// existing ones). runc's /dev/ptmx symlink is the runtime's (see translate.ts).
+// existing ones). The monitor makes them itself when liblxc runs that hook
+// (a native hook, src/native/c/monitor-hooks.c): no process per node. In a
+// user namespace, where each is the host's node bound over an empty file,
+// the shell hook does it. runc's /dev/ptmx symlink is the runtime's (see translate.ts).
 import { refuse, type JsonPathSegment } from "../oci/errors";
 import { containerPath } from "./fstab";
-import { shellQuote, type HookName, type Translation } from "./output";
+import { shellQuote, type HookName, type NativeDeviceNode, type Translation } from "./output";
 import { coveringMount, type MountedPath } from "./paths";
 import type { Spec } from "../oci/schema";
 
@@ -27,7 +30,7 @@ const STANDARD_DEVICES: Device[] = [
 ];
 
 /** mknod(1) node types; "u" (unbuffered) is a character device, as in runc. */
-const NODE_TYPES: Record<Device["type"], string> = { c: "c", u: "c", b: "b", p: "p" };
+const NODE_TYPES: Record<Device["type"], NativeDeviceNode["type"]> = { c: "c", u: "c", b: "b", p: "p" };
 
 const PERMISSION_BITS = 0o7777;
 
@@ -56,29 +59,28 @@ function deviceNumber(device: Device, field: "major" | "minor", at: JsonPathSegm
   return value;
 }
 
-/** One process per node: a privileged pod lists every device of the node (hundreds). */
-function mknodLine({ device, target, at }: Node): string {
-  const numbers = device.type === "p" ? "" : ` ${deviceNumber(device, "major", at)} ${deviceNumber(device, "minor", at)}`;
-  // runc's defaults: rw for everyone, owned by root (which the hook runs as).
-  const mode = ((device.fileMode ?? 0o666) & PERMISSION_BITS).toString(8).padStart(4, "0");
-  return `mknod -m ${mode} ${inRootfs(target)} ${NODE_TYPES[device.type]}${numbers}`;
+/** runc's defaults: rw for everyone, owned by root. */
+function nativeNode({ device, target, at }: Node, standard: boolean): NativeDeviceNode {
+  const numbered = device.type !== "p";
+  return {
+    path: target,
+    type: NODE_TYPES[device.type],
+    mode: (device.fileMode ?? 0o666) & PERMISSION_BITS,
+    major: numbered ? deviceNumber(device, "major", at) : 0,
+    minor: numbered ? deviceNumber(device, "minor", at) : 0,
+    uid: device.uid ?? 0,
+    gid: device.gid ?? 0,
+    label: standard ? `runc's standard device /${target}` : at.map((s, i) => (typeof s === "number" ? `[${s}]` : i ? `.${s}` : s)).join(""),
+  };
 }
 
 /** As runc in a user namespace: an empty file, the host's node bound over it. */
 const bindLines = ({ target }: Node) => [`touch ${inRootfs(target)}`, `mount --bind ${shellQuote(`/${target}`)} ${inRootfs(target)}`];
 
-/** mkdir for the directories the nodes go in, and chown for nodes not root's: one line each. */
-function batchLines(nodes: Node[], chown: boolean): { mkdir?: string; chown: string[] } {
+/** mkdir for the directories the nodes go in: one line. */
+function mkdirLine(nodes: Node[]): string | undefined {
   const dirs = new Set(nodes.map(({ target }) => target.slice(0, target.lastIndexOf("/"))).filter((dir) => dir !== "dev"));
-  const byOwner = new Map<string, string[]>();
-  for (const { device, target } of chown ? nodes : []) {
-    const owner = `${device.uid ?? 0}:${device.gid ?? 0}`;
-    if (owner !== "0:0") byOwner.set(owner, [...(byOwner.get(owner) ?? []), inRootfs(target)]);
-  }
-  return {
-    mkdir: dirs.size ? `mkdir -p ${[...dirs].map(inRootfs).join(" ")}` : undefined,
-    chown: [...byOwner].map(([owner, paths]) => `chown ${owner} ${paths.join(" ")}`),
-  };
+  return dirs.size ? `mkdir -p ${[...dirs].map(inRootfs).join(" ")}` : undefined;
 }
 
 function specNodes(spec: Spec, mounted: readonly MountedPath[]): Node[] {
@@ -111,11 +113,16 @@ export function devIsFresh(mounted: readonly MountedPath[]): boolean {
 
 export function translateDevices(spec: Spec, setup: DevSetup, mounted: readonly MountedPath[], out: Translation): void {
   const listed = specNodes(spec, mounted);
-  const nodes = [...(devIsFresh(mounted) ? standardNodes(setup, listed) : []), ...listed];
+  const standard = devIsFresh(mounted) ? standardNodes(setup, listed) : [];
+  const nodes = [...standard, ...listed];
   const hook: HookName = setup.autodev ? "autodev" : "mount";
-  const lines = nodes.flatMap((node) => (setup.userNamespace ? bindLines(node) : [mknodLine(node)]));
-  const { mkdir, chown } = batchLines(nodes, !setup.userNamespace);
-  if (nodes.length) out.hookLine(hook, "umask 022");
+  if (!nodes.length) return;
+  if (!setup.userNamespace) {
+    out.deviceNodes(hook, nodes.map((node) => nativeNode(node, standard.includes(node))));
+    return;
+  }
+  const mkdir = mkdirLine(nodes);
+  out.hookLine(hook, "umask 022");
   if (mkdir) out.hookLine(hook, mkdir);
-  for (const line of [...lines, ...chown]) out.hookLine(hook, line);
+  for (const line of nodes.flatMap(bindLines)) out.hookLine(hook, line);
 }

@@ -67,6 +67,32 @@ const HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
  */
 export type HookName = "mount" | "autodev" | "start-host";
 
+/**
+ * A liblxc hook of ours the monitor carries out in C when liblxc runs it
+ * (src/native/c/monitor-hooks.c): `command` is what liblxc gives `sh -c`,
+ * "exec <the item's value>" (lxc.hook.version 1).
+ */
+export type NativeHook =
+  | { kind: "hold"; command: string; startFifo: string; readyFifo: string }
+  | { kind: "devices"; command: string; errorsFile: string; nodes: readonly NativeDeviceNode[] };
+
+export interface NativeDeviceNode {
+  /** Below the rootfs, e.g. dev/net/tun. */
+  path: string;
+  type: "c" | "b" | "p";
+  /** Permission bits, set exactly (the umask doesn't apply). */
+  mode: number;
+  major: number;
+  minor: number;
+  uid: number;
+  gid: number;
+  /** Names the node in an error: its JSON path, or the standard node. */
+  label: string;
+}
+
+/** The command of a native hook's item, which a shell would run only if the monitor didn't: it fails saying so. */
+export const NATIVE_HOOK_MISSED = "crio-lxc: liblxc ran a hook of the runtime's own through /bin/sh instead of the monitor (its execl is no longer the one the monitor wraps)";
+
 export class Translation {
   readonly items: ConfigItem[] = [];
   readonly files: StateFile[] = [];
@@ -85,6 +111,9 @@ export class Translation {
    */
   readonly mountOperations: MountOperation[] = [];
   private readonly hookLines: Record<HookName, string[]> = { mount: [], autodev: [], "start-host": [] };
+  private nodes?: { hook: HookName; nodes: NativeDeviceNode[] };
+  /** Hooks the monitor carries out itself (set by finishHooks). */
+  readonly nativeHooks: NativeHook[] = [];
   /**
    * Host ids liblxc runs the mount and autodev hooks as: with a user
    * namespace the hooks run as the container's root (or init's user), which
@@ -132,14 +161,20 @@ export class Translation {
     this.hookLines[hook].push(line);
   }
 
+  /** Device nodes the monitor makes in `hook` (a native hook), after that hook's shell lines. */
+  deviceNodes(hook: HookName, nodes: NativeDeviceNode[]): void {
+    this.nodes = { hook, nodes };
+  }
+
   /**
-   * Turns collected hook lines into scripts and their lxc.hook.* items. The
-   * hooks in the container's namespaces inherit its environment (liblxc sets
-   * lxc.environment before running them), so PATH is reset to the host's.
+   * Turns collected hook lines into scripts and their lxc.hook.* items, then
+   * the device nodes' native hook. The hooks in the container's namespaces
+   * inherit its environment (liblxc sets lxc.environment before running
+   * them), so PATH is reset to the host's.
    */
   finishHooks(stateDir: string): void {
     const hooks = (Object.keys(this.hookLines) as HookName[]).filter((hook) => this.hookLines[hook].length);
-    if (!hooks.length) return;
+    if (!hooks.length && !this.nodes) return;
     // liblxc logs a hook's output only at debug level.
     const errors = this.file(stateDir, SETUP_ERRORS_FILE, "", this.hookOwner && { owner: this.hookOwner });
     for (const hook of hooks) {
@@ -147,7 +182,24 @@ export class Translation {
       const path = this.file(stateDir, `${hook}-hook.sh`, script, this.hookOwner && { mode: 0o644 });
       this.add(`lxc.hook.${hook}`, `/bin/sh ${shellQuote(path)}`);
     }
+    if (this.nodes) {
+      const value = `/bin/sh ${shellQuote(this.file(stateDir, "devices-hook.sh", nativeHookScript(errors, this.nodes.nodes)))}`;
+      this.add(`lxc.hook.${this.nodes.hook}`, value);
+      this.nativeHooks.push({ kind: "devices", command: `exec ${value}`, errorsFile: errors, nodes: this.nodes.nodes });
+    }
   }
+}
+
+/** What the devices' hook item runs if a shell gets it: the nodes it stands for, as comments, and a failure. */
+function nativeHookScript(errors: string, nodes: readonly NativeDeviceNode[]): string {
+  const listed = nodes.map((n) => `#   ${n.type} ${n.mode.toString(8).padStart(4, "0")} ${n.major}:${n.minor} ${n.uid}:${n.gid} /${n.path}`);
+  return [
+    "# crio-lxc's monitor makes these device nodes itself when liblxc runs this hook (src/native/c/monitor-hooks.c):",
+    ...listed,
+    `printf '%s\\n' ${shellQuote(NATIVE_HOOK_MISSED)} >>${shellQuote(errors)}`,
+    "exit 1",
+    "",
+  ].join("\n");
 }
 
 /** A hook line running `command`, which stops the hook with `message` on stderr when it fails. */

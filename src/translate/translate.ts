@@ -13,7 +13,7 @@ import { mountsDevTmpfs, translateMounts } from "./mounts";
 import {
   isolates, monitorJoins, planNamespaces, translateNamespaces, type NamespaceFileType, type NamespaceJoin, type NamespacePlan,
 } from "./namespaces";
-import { Translation, type ConfigItem, type FileOwner, type MountOperation, type StateFile } from "./output";
+import { Translation, type ConfigItem, type FileOwner, type MountOperation, type NativeHook, type StateFile } from "./output";
 import { literalPath, type BindSourceKind, type MountedPath, type MountPoint, type ResolvePath, type SharedBind } from "./paths";
 import { refuseUnsupportedProcessFields, translateCwd, translateInit, type InitGroups } from "./process";
 import { baselinePropagation, translateRootfsPropagation } from "./propagation";
@@ -156,6 +156,8 @@ export interface TranslationResult {
   initGroups?: InitGroups;
   /** A seccomp filter the monitor loads before liblxc starts: kills the syscalls of host ABIs the profile doesn't list. */
   abiFilter?: BpfInstruction[];
+  /** Hooks the monitor carries out itself when liblxc runs them (the device nodes). */
+  nativeHooks: NativeHook[];
 }
 
 /**
@@ -200,5 +202,6 @@ export function translate(spec: Spec, ctx: TranslateContext): TranslationResult 
   return {
     items: out.items, files: out.files, notes: out.notes, warnings: out.warnings, joins: monitorJoins(plan, spec.linux), hookOwner: out.hookOwner,
     mountPoints: out.mountPoints, sharedBinds: out.sharedBinds, mountOperations: out.mountOperations, mounted, autodev, initCapabilities, initGroups, abiFilter,
+    nativeHooks: out.nativeHooks,
   };
 }

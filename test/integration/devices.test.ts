@@ -1,9 +1,10 @@
 // /dev inside running containers: the standard set and linux.devices
 // (run by scripts/test inside scripts/cgroup2-lane), as root.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { inside, type Inside } from "../support/inside";
-import { Sandbox, becomeSubreaper, requireBuilt, sh } from "../support/runtime";
+import { BIN, Sandbox, becomeSubreaper, requireBuilt, sh } from "../support/runtime";
 import { MOUNTS as RUNC_SPEC_MOUNTS } from "../../src/ops/default-spec";
 
 let sb: Sandbox;
@@ -92,6 +93,49 @@ describe("linux.devices", () => {
     const script = "stat -c '%n %t:%T' /dev/net/tun /dev/fuse /dev/null; grep -cE ' /dev/(net/tun|fuse|null) .* - devtmpfs ' /proc/self/mountinfo";
     const { code, out } = await box.run(script, { root: { path: rootfs }, mounts: RUNC_MOUNTS, linux });
     expect([code, out]).toEqual([0, "/dev/net/tun a:c8\n/dev/fuse a:e5\n/dev/null 1:3\n3\n"]);
+  });
+
+  test("the monitor makes the nodes and holds the created container itself: liblxc's hooks exec no shell, mknod or chown", async () => {
+    const id = `dev-native-${process.pid}`;
+    const spec = box.spec("", { mounts: RUNC_MOUNTS, linux: { devices: [...devices, { path: "/dev/net/tun", type: "c", major: 10, minor: 200 }] } }) as
+      { process: { args: string[] }; linux: Record<string, unknown> };
+    spec.process.args = ["ls", "-l", "/dev/fifo", "/dev/net/tun"];
+    spec.linux.cgroupsPath = `/crio-lxc-test/${id}`;
+    const bundle = sb.bundle(spec);
+    const trace = join(sb.dir, `${id}.trace`);
+    const out = join(sb.dir, `${id}.out`);
+    // strace follows the monitor, the hooks' children and init until the container's process ends.
+    const traced = Bun.spawn(["strace", "-f", "-qq", "-e", "trace=execve", "-o", trace, "sh", "-c", 'exec "$@" >"$0" 2>&1 </dev/null', out,
+      BIN, "--root", sb.root, "create", "--bundle", bundle, id], { env: sb.env() });
+    try {
+      for (let i = 0; i < 300 && !(existsSync(join(sb.root, id, "state.json")) && sb.state(id).status === "created"); i++) await Bun.sleep(50);
+      expect(sb.state(id).status).toBe("created");
+      // While it is created: the monitor and its hold, both crio-lxc, no shell.
+      const monitor = (JSON.parse(readFileSync(join(sb.root, id, "state.json"), "utf8")) as { monitor: { pid: number } }).monitor.pid;
+      const held = readFileSync(`/proc/${monitor}/task/${monitor}/children`, "utf8").trim().split(/\s+/).map(Number)
+        .filter((pid) => pid !== sb.state(id).pid);
+      expect(held.length).toBe(1);
+      expect(held.map((pid) => readFileSync(`/proc/${pid}/comm`, "utf8").trim())).toEqual(["crio-lxc"]);
+      expect(sb.run(["start", id]).code).toBe(0);
+      expect(await traced.exited).toBe(0);
+    } finally {
+      sb.run(["delete", "--force", id]);
+    }
+    const execs = readFileSync(trace, "utf8").split("\n").filter((l) => l.includes("execve(") && !l.includes("= -1"))
+      .map((l) => /execve\("([^"]+)"/.exec(l)![1]!);
+    // The test's own sh (redirecting create's output), crio-lxc, then only the container's process.
+    expect(execs.length).toBe(3);
+    expect(execs[0]).toMatch(/\/sh$/);
+    expect(execs[1]).toBe(BIN);
+    expect(execs[2]).toMatch(/\/ls$/);
+    expect(readFileSync(out, "utf8")).toMatch(/^prw-r-----\s+1 5\s+6\s+0 .* \/dev\/fifo$/m);
+  });
+
+  test("a node that can't be made fails create naming the device and the error, and leaves nothing behind", () => {
+    const r = box.create(box.spec("true", { mounts: RUNC_MOUNTS, linux: { devices: [{ path: "/dev/pts/bad", type: "c", major: 1, minor: 3 }] } }));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("linux.devices[0]: mknod /dev/pts/bad failed: ");
+    expect(existsSync(join(sb.root, r.id))).toBe(false);
   });
 
   test("a node outside /dev is refused, naming the device", () => {

@@ -1,4 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fstabEscape, fstabLine, type MountedPath, type ResolvedPath, type TranslateContext } from "../../src/translate/translate";
 import { refusal, run, values, type SpecPatch } from "./spec-fixtures";
 
@@ -273,33 +276,63 @@ describe("device nodes", () => {
   const devTmpfs = { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "mode=755"] };
   const userns = (hostID: number) => ({ namespaces: [{ type: "mount" }, { type: "user" }], uidMappings: [{ containerID: 0, hostID, size: 65536 }], gidMappings: [{ containerID: 0, hostID, size: 65536 }] });
 
-  test("with liblxc's /dev (no tmpfs on /dev in the spec): linux.devices made by the autodev hook as asked (runc's defaults: 0666, root)", () => {
+  const nativeNodes = (patch: SpecPatch, ctx: Partial<TranslateContext> = {}) => {
+    const result = run(patch, ctx);
+    const hook = result.nativeHooks.find((h) => h.kind === "devices");
+    return hook?.kind === "devices" ? { ...hook, items: result.items } : undefined;
+  };
+  const node = (path: string, type: "c" | "b" | "p", mode: number, major: number, minor: number, label: string, uid = 0, gid = 0) =>
+    ({ path, type, mode, major, minor, uid, gid, label });
+
+  test("with liblxc's /dev (no tmpfs on /dev in the spec): linux.devices made by the monitor in an autodev hook as asked (runc's defaults: 0666, root), no shell", () => {
     const devices = [
       { path: "/dev/fuse", type: "c", major: 10, minor: 229, fileMode: 0o20660, uid: 1, gid: 2 },
       { path: "/dev/net/tun", type: "u", major: 10, minor: 200 },
       { path: "/dev/fifo", type: "p" },
     ];
-    const { items } = run({ linux: { namespaces: [{ type: "mount" }], devices } });
-    expect(items).toContainEqual(["lxc.hook.autodev", "/bin/sh '/run/crio-lxc/c0ffee/autodev-hook.sh'"]);
-    expect(hookLines({ linux: { namespaces: [{ type: "mount" }], devices } }, "autodev")).toEqual([
-      "umask 022",
-      `mkdir -p "$LXC_ROOTFS_MOUNT"/'dev/net'`,
-      `mknod -m 0660 "$LXC_ROOTFS_MOUNT"/'dev/fuse' c 10 229`,
-      `mknod -m 0666 "$LXC_ROOTFS_MOUNT"/'dev/net/tun' c 10 200`,
-      `mknod -m 0666 "$LXC_ROOTFS_MOUNT"/'dev/fifo' p`,
-      `chown 1:2 "$LXC_ROOTFS_MOUNT"/'dev/fuse'`,
+    const hook = nativeNodes({ linux: { namespaces: [{ type: "mount" }], devices } })!;
+    const value = "/bin/sh '/run/crio-lxc/c0ffee/devices-hook.sh'";
+    expect(hook.items).toContainEqual(["lxc.hook.autodev", value]);
+    expect(hook.command).toBe(`exec ${value}`);
+    expect(hook.errorsFile).toBe("/run/crio-lxc/c0ffee/setup-errors");
+    expect(hook.nodes).toEqual([
+      node("dev/fuse", "c", 0o660, 10, 229, "linux.devices[0]", 1, 2),
+      node("dev/net/tun", "c", 0o666, 10, 200, "linux.devices[1]"),
+      node("dev/fifo", "p", 0o666, 0, 0, "linux.devices[2]"),
     ]);
-    expect(hookLines({ linux: { namespaces: [{ type: "mount" }] } }, "autodev")).toBeUndefined();
+    expect(hookLines({ linux: { namespaces: [{ type: "mount" }], devices } }, "autodev")).toBeUndefined();
+    expect(nativeNodes({ linux: { namespaces: [{ type: "mount" }] } })).toBeUndefined();
   });
-  test("with the spec's tmpfs on /dev: runc's standard nodes, then linux.devices (replacing a standard one of the same path), by the mount hook after the mount entries", () => {
+  test("the devices' hook item, run by a shell instead of the monitor, fails saying so in the setup errors", () => {
+    const { files } = run({ linux: { namespaces: [{ type: "mount" }], devices: [{ path: "/dev/fuse", type: "c", major: 10, minor: 229 }] } });
+    const script = files.find((f) => f.name === "devices-hook.sh")!.content;
+    expect(script).toContain("#   c 0666 10:229 0:0 /dev/fuse");
+    expect(script).toContain(">>'/run/crio-lxc/c0ffee/setup-errors'\nexit 1\n");
+    const dir = mkdtempSync(join(tmpdir(), "devices-hook-"));
+    try {
+      const errors = join(dir, "setup-errors");
+      const p = Bun.spawnSync(["sh", "-c", script.replaceAll("/run/crio-lxc/c0ffee/setup-errors", errors)]);
+      expect(p.exitCode).toBe(1);
+      expect(readFileSync(errors, "utf8")).toContain("liblxc ran a hook of the runtime's own through /bin/sh");
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+  test("with the spec's tmpfs on /dev: runc's standard nodes, then linux.devices (replacing a standard one of the same path), by the monitor in a mount hook after the mount entries' shell hook", () => {
     const devices = [{ path: "/dev/fuse", type: "c", major: 10, minor: 229 }, { path: "/dev/null", type: "c", major: 1, minor: 3, fileMode: 0o600 }];
-    expect(hookLines({ mounts: [devTmpfs], linux: { namespaces: [{ type: "mount" }], devices } }, "autodev")).toBeUndefined();
-    expect(hookLines({ mounts: [devTmpfs], linux: { namespaces: [{ type: "mount" }], devices } }, "mount")).toEqual([
-      "umask 022",
-      ...["random 1 8", "full 1 7", "tty 5 0", "zero 1 5", "urandom 1 9"].map((node) => `mknod -m 0666 "$LXC_ROOTFS_MOUNT"/'dev/${node.replace(" ", "' c ")}`),
-      `mknod -m 0666 "$LXC_ROOTFS_MOUNT"/'dev/fuse' c 10 229`,
-      `mknod -m 0600 "$LXC_ROOTFS_MOUNT"/'dev/null' c 1 3`,
+    const spec = { mounts: [devTmpfs, { destination: "/tmp", type: "tmpfs" }], process: { cwd: "/tmp/w" }, linux: { namespaces: [{ type: "mount" }], devices } };
+    const hook = nativeNodes(spec, { resolvePath: fakeRootfs({ "/tmp": "directory" }).resolvePath })!;
+    expect(hook.nodes).toEqual([
+      ...([["random", 1, 8], ["full", 1, 7], ["tty", 5, 0], ["zero", 1, 5], ["urandom", 1, 9]] as const)
+        .map(([name, major, minor]) => node(`dev/${name}`, "c", 0o666, major, minor, `runc's standard device /dev/${name}`)),
+      node("dev/fuse", "c", 0o666, 10, 229, "linux.devices[0]"),
+      node("dev/null", "c", 0o600, 1, 3, "linux.devices[1]"),
     ]);
+    const mountHooks = hook.items.filter(([key]) => key === "lxc.hook.mount").map(([, value]) => value);
+    expect(mountHooks).toEqual(["/bin/sh '/run/crio-lxc/c0ffee/mount-hook.sh'", "/bin/sh '/run/crio-lxc/c0ffee/devices-hook.sh'"]);
+    const script = run(spec, { resolvePath: fakeRootfs({ "/tmp": "directory" }).resolvePath }).files.find((f) => f.name === "mount-hook.sh")!.content;
+    expect(script).toContain("for p in 'tmp' 'w'");
+    expect(script).not.toContain("mknod");
   });
   test("in a user namespace each node is the host's, bound over an empty file, as runc makes them", () => {
     const lines = hookLines({ mounts: [devTmpfs], linux: { ...userns(100000), devices: [{ path: "/dev/fuse", type: "c", major: 10, minor: 229, uid: 5 }] } }, "mount")!;

@@ -170,11 +170,15 @@ static int fchown_sparing_stdio(int fd, uid_t uid, gid_t gid)
 	return lxc_fchown(fd, uid, gid);
 }
 
+/* execl_native_hooks execs with execv: liblxc's own execl is not needed. */
+static void *lxc_execl;
+
 struct got_patch { const char *name; void *replacement; void **original; };
 static struct got_patch got_patches[] = {
 	{ "putenv", (void *)putenv_without_lxc_marker, (void **)&lxc_putenv },
 	{ "setresuid", (void *)setresuid_with_init_caps, (void **)&lxc_setresuid },
 	{ "execvp", (void *)execvp_with_init_caps, (void **)&lxc_execvp },
+	{ "execl", (void *)execl_native_hooks, &lxc_execl },
 	{ "fchmod", (void *)fchmod_sparing_stdio, (void **)&lxc_fchmod },
 	{ "fchown", (void *)fchown_sparing_stdio, (void **)&lxc_fchown },
 };

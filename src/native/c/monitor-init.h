@@ -6,7 +6,11 @@
 __attribute__((visibility("hidden"))) int set_init_caps(const unsigned int *caps);
 /* groups: {uid, count, gids…} the init sets in its user namespace, or NULL. */
 __attribute__((visibility("hidden"))) void set_init_groups(const unsigned int *groups);
-/* Points liblxc's calls of putenv, setresuid, execvp, fchmod and fchown at the wrappers in monitor-init.c. */
+/* hooks: the runtime's hooks done without a shell (monitor-hooks.c's table), or NULL. */
+__attribute__((visibility("hidden"))) void set_native_hooks(char **hooks);
+/* liblxc's execl, which runs the hooks: ours are done in monitor-hooks.c. */
+__attribute__((visibility("hidden"))) int execl_native_hooks(const char *path, const char *arg, ...);
+/* Points liblxc's calls of putenv, setresuid, execvp, execl, fchmod and fchown at the wrappers in monitor-init.c and monitor-hooks.c. */
 __attribute__((visibility("hidden"))) void patch_liblxc_calls(void);
 
 #endif

@@ -64,11 +64,12 @@ static void pass_preserved_fds(int count)
  * joins holds (fd, CLONE_NEW* type) pairs; labels[i] is written to err_fd when joins[i] fails.
  * caps: the init's capabilities (CAPS_WORD_COUNT words, shared.h) or NULL;
  * groups: the init's supplementary groups in a user namespace ({uid, count, gids…}) or NULL;
- * filter: filter_len struct sock_filter, or none.
+ * filter: filter_len struct sock_filter, or none;
+ * hooks: the hooks the monitor does without a shell (monitor-hooks.c), or NULL.
  */
 int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offset, int unset_path,
 			  int *joins, char **labels, int njoins, int err_fd, const unsigned int *caps, int preserve_fds,
-			  const void *filter, int filter_len, const unsigned int *groups)
+			  const void *filter, int filter_len, const unsigned int *groups, char **hooks)
 {
 	int pid = fork();
 	if (pid != 0)
@@ -100,6 +101,7 @@ int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offse
 	if (set_init_caps(caps) != 0)
 		_exit(CAPS_FAILED);
 	set_init_groups(groups);
+	set_native_hooks(hooks);
 	if (filter_len && load_abi_filter(filter, filter_len) != 0)
 		_exit(SECCOMP_FAILED);
 	patch_liblxc_calls();
