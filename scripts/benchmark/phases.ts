@@ -70,14 +70,14 @@ export function processTree(events: TraceEvent[]): ProcessTree {
 
 export type Role = "main" | "monitor" | "init" | "hook" | "other" | "any";
 
-/** main: the traced call; monitor: main's first child process; init: the monitor's child in new namespaces; hook: the monitor's child that runs /bin/sh. */
+/** main: the traced call; monitor: main's first child process; init: the monitor's child in new namespaces; hook: the monitor's other child, which holds the container (no shell: monitor-hooks.c). */
 export function rolesOf(events: TraceEvent[], tree: ProcessTree): (pid: number) => Role {
   const proc = (pid: number) => tree.tgid.get(pid) ?? pid;
   const children = (p: number) => [...tree.parent.entries()].filter(([, parent]) => parent === p).map(([c]) => c);
   const monitor = children(tree.main)[0];
   const fromMonitor = monitor === undefined ? [] : children(monitor);
   const init = fromMonitor.find((c) => events.some((e) => proc(e.pid) === monitor && /CLONE_NEWPID/.test(e.text) && e.ret.endsWith(String(c))));
-  const hook = fromMonitor.find((c) => events.some((e) => proc(e.pid) === c && e.name === "execve" && e.text.includes('"/bin/sh"')));
+  const hook = fromMonitor.find((c) => c !== init);
   return (pid) => {
     const p = proc(pid);
     if (p === tree.main) return "main";
@@ -141,8 +141,8 @@ export function createMarkers(bundle: string, root: string, id: string): Marker[
     { group: "liblxc", phase: "monitor: rootfs probe, container cgroup, clone of init (new namespaces)", role: "monitor", match: call_("clone3", /CLONE_NEWPID/) },
     { group: "liblxc", phase: "init: cgroup move, netns id, mounts (rootfs, /dev tmpfs, proc, device nodes) → pivot_root", role: "init", match: call_("pivot_root") },
     { group: "liblxc", phase: "init: after pivot (boot_id, capability drops, no_new_privs) → monitor forks the start-host hook", role: "monitor", match: (e) => e.name === "clone" && !/CLONE_THREAD/.test(e.text), ...startOf },
-    { group: "hold", phase: "hook: fork + exec of /bin/sh", role: "hook", match: call_("execve", /"\/bin\/sh"/) },
-    { group: "hold", phase: "hook: sh start-up, FIFOs opened (→ its write of init's pid to `ready`)", role: "hook", match: call_("write"), ...startOf },
+    { group: "hold", phase: "hook: liblxc's fork; the monitor's hold (no shell) opens the start FIFO", role: "hook", match: call_("openat", /\/start", O_RDWR/) },
+    { group: "hold", phase: "hook: the ready FIFO opened (→ its write of init's pid)", role: "hook", match: call_("write"), ...startOf },
     { group: "hold", phase: "the write, and the runtime waking from its poll on `ready`", role: "main", match: (e) => (e.name === "poll" || e.name === "ppoll") && /revents/.test(e.text), spans: true },
     { group: "ours", phase: "after ready: state saved, container mounts (helper fork + setns), /dev/core, pid file", role: "main", match: call_("exit_group"), ...startOf },
     { group: "exit", phase: "exit (exit_group → process gone)", role: "main", match: exited },
@@ -443,8 +443,7 @@ export const PERF_MARKERS: Record<string, PerfMarker[]> = {
     { group: "liblxc", phase: "monitor: liblxc start-up, its cgroup, moving itself into it (→ clone3 of init)", match: by("monitor", "clone3") },
     { group: "liblxc", phase: "init: cgroup, mounts (rootfs, /dev tmpfs, proc, device nodes) (→ pivot_root)", match: by("init", "pivot_root") },
     { group: "liblxc", phase: "init after pivot_root (boot_id, capabilities), monitor's last set-up (→ fork of the start-host hook)", match: by("monitor", "clone") },
-    { group: "hold", phase: "hook: fork + exec of /bin/sh (→ execve returns)", match: by("hook", "execve"), at: "end" },
-    { group: "hold", phase: "hook: sh start-up, FIFOs opened (→ its write to `ready`)", match: by("hook", "write") },
+    { group: "hold", phase: "hook: liblxc's fork; the monitor's hold (no shell) opens the FIFOs (→ its write to `ready`)", match: by("hook", "write") },
     { group: "hold", phase: "the runtime wakes (→ its poll returns)", match: (e, c) => e.pid === c.main && /^p?poll$/.test(e.name) && /^1/.test(e.ret), at: "end", spans: true },
     { group: "ours", phase: "after ready: state saved, container mounts (helper fork + setns + mounts), /dev/core, pid file (→ exit_group)", match: by("main", "exit_group") },
   ],
