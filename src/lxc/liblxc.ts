@@ -4,7 +4,7 @@
 // chosen by lxc_get_version() and verified by selfCheck() before first use.
 import { CFunction, dlopen, FFIType, ptr, read, CString, type Pointer } from "bun:ffi";
 import { peekLiblxcVersion } from "../native/library-version";
-import { chooseLiblxc, rememberedPeek, type LiblxcChoice, type LiblxcFile } from "./library";
+import { chooseLiblxc, type LiblxcChoice, type LiblxcFile } from "./library";
 
 export class LiblxcError extends Error {}
 
@@ -36,10 +36,10 @@ function layoutFor(version: string): ContainerLayout | undefined {
 /** The versions auto takes from the host: the one the embedded liblxc is, whose layout crio-lxc checks. */
 const knownVersion = (version: string) => /^5\.0\.\d+/.test(version) && layoutFor(version) !== undefined;
 
-function openLibrary(choice: LiblxcChoice, memoDir?: string) {
+function openLibrary(choice: LiblxcChoice) {
   let file: LiblxcFile;
   try {
-    file = chooseLiblxc(choice, knownVersion, rememberedPeek(memoDir, peekLiblxcVersion));
+    file = chooseLiblxc(choice, knownVersion, peekLiblxcVersion);
   } catch (err) {
     throw new LiblxcError((err as Error).message);
   }
@@ -60,12 +60,9 @@ function openLibrary(choice: LiblxcChoice, memoDir?: string) {
 
 let cached: Liblxc | undefined;
 
-/**
- * Loads liblxc once per process (as CRIO_LXC_LIBLXC chooses) and checks that
- * we know its struct layout. auto remembers the host's version in memoDir.
- */
-export function liblxc(choice: LiblxcChoice = process.env.CRIO_LXC_LIBLXC || "auto", memoDir?: string): Liblxc {
-  cached ??= new Liblxc(choice, memoDir);
+/** Loads liblxc once per process (as CRIO_LXC_LIBLXC chooses) and checks that we know its struct layout. */
+export function liblxc(choice: LiblxcChoice = process.env.CRIO_LXC_LIBLXC || "auto"): Liblxc {
+  cached ??= new Liblxc(choice);
   return cached;
 }
 
@@ -78,8 +75,8 @@ export class Liblxc {
   readonly version: string;
   readonly layout: ContainerLayout;
 
-  constructor(choice: LiblxcChoice, memoDir?: string) {
-    ({ lib: this.lib, file: this.file } = openLibrary(choice, memoDir));
+  constructor(choice: LiblxcChoice) {
+    ({ lib: this.lib, file: this.file } = openLibrary(choice));
     this.version = String(this.lib.symbols.lxc_get_version() ?? "unknown");
     const layout = layoutFor(this.version);
     if (!layout) throw new LiblxcError(`liblxc ${this.version} has a struct lxc_container layout crio-lxc does not know (supported: 4.0.5 to 6.0.x)`);

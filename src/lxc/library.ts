@@ -2,8 +2,7 @@
 // the binary, or a file the operator names. Libraries are only ever opened by
 // an absolute path the runtime chose: a bare "liblxc.so.1" would be looked up
 // relative to the working directory too (a planted copy would run as root).
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync, writeSync } from "node:fs";
 import { arch } from "node:os";
 import { dlopen, FFIType } from "bun:ffi";
 import { memfd } from "../native/libc";
@@ -68,43 +67,4 @@ export function chooseLiblxc(choice: LiblxcChoice, known: KnownVersion, peekVers
   if (!choice.startsWith("/")) throw new LiblxcChoiceError(`CRIO_LXC_LIBLXC: expected auto, embedded, system or an absolute path, got ${JSON.stringify(choice)}`);
   if (!existsSync(choice)) throw new LiblxcChoiceError(`CRIO_LXC_LIBLXC=${choice}: no such file`);
   return { path: choice, source: "path", origin: choice };
-}
-
-/** Where auto remembers the host liblxc's version, in the state root (--root, a tmpfs on a node): a space, so no container id. */
-export const VERSION_MEMO = ".liblxc version";
-
-/**
- * peekVersion, remembered in `dir` for the file as it is now (device, inode,
- * size, times): the peek loads liblxc and its libraries a second time (~1.4 ms
- * of every create). An upgraded or replaced library is peeked at again. A memo
- * that can't be written costs only the peek.
- */
-export function rememberedPeek(dir: string | undefined, peekVersion: (path: string) => string | undefined): (path: string) => string | undefined {
-  if (!dir) return peekVersion;
-  return (path) => {
-    let key: string;
-    try {
-      const st = statSync(path, { bigint: true });
-      key = `${path} ${st.dev}:${st.ino} ${st.size} ${st.mtimeNs} ${st.ctimeNs}`;
-    } catch {
-      return peekVersion(path);
-    }
-    const memo = join(dir, VERSION_MEMO);
-    try {
-      const [memoKey, version] = readFileSync(memo, "utf8").split("\n");
-      if (memoKey === key && version) return version;
-    } catch {
-      // None yet, or unreadable: peek.
-    }
-    const version = peekVersion(path);
-    if (version) {
-      try {
-        writeFileSync(`${memo}.tmp`, `${key}\n${version}\n`, { mode: 0o600 });
-        renameSync(`${memo}.tmp`, memo);
-      } catch {
-        // A read-only or missing root: peek next time too.
-      }
-    }
-    return version;
-  };
 }

@@ -64,7 +64,7 @@ function checkPreservedFds(count: number): void {
 
 /** The loaded liblxc for the create line of the log: "5.0.2 embedded: …". */
 function liblxcDescription(ctx: RuntimeContext): string {
-  const lxc = liblxc(ctx.settings.liblxc, ctx.store.root);
+  const lxc = liblxc(ctx.settings.liblxc);
   return `${lxc.version} ${lxc.file.source}: ${lxc.file.origin}`;
 }
 
@@ -245,7 +245,7 @@ async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, transl
   const stateDir = ctx.store.dir(record.id);
   // liblxc opens lxc.log.file itself and does not create its directory.
   mkdirSync(dirname(ctx.settings.logFile), { recursive: true, mode: 0o750 });
-  const c = liblxc(ctx.settings.liblxc, ctx.store.root).container(record.id, ctx.store.root);
+  const c = liblxc(ctx.settings.liblxc).container(record.id, ctx.store.root);
   for (const [key, value] of items) c.setConfigItem(key, value);
   c.wantCloseAllFds(true);
   c.wantDaemonize(false);
