@@ -4,6 +4,7 @@
 // chosen by lxc_get_version() and verified by selfCheck() before first use.
 import { CFunction, dlopen, FFIType, ptr, read, CString, type Pointer } from "bun:ffi";
 import { peekLiblxcVersion } from "../native/library-version";
+import { readLiblxcVersion } from "./elf-version";
 import { chooseLiblxc, type LiblxcChoice, type LiblxcFile } from "./library";
 
 export class LiblxcError extends Error {}
@@ -39,7 +40,7 @@ const knownVersion = (version: string) => /^5\.0\.\d+/.test(version) && layoutFo
 function openLibrary(choice: LiblxcChoice) {
   let file: LiblxcFile;
   try {
-    file = chooseLiblxc(choice, knownVersion, peekLiblxcVersion);
+    file = chooseLiblxc(choice, knownVersion, (path) => readLiblxcVersion(path) ?? peekLiblxcVersion(path));
   } catch (err) {
     throw new LiblxcError((err as Error).message);
   }

@@ -8,6 +8,7 @@ import { chmodSync, closeSync, existsSync, openSync, readFileSync, writeFileSync
 import { join } from "node:path";
 import { NOTHING_LEFT, settledLeftovers, spawnRuntime, waitStopped } from "../support/leftovers";
 import { Sandbox, becomeSubreaper, busyboxSpec, requireBuilt, waitExit } from "../support/runtime";
+import { parentPid } from "../../src/proc";
 
 let sb: Sandbox;
 beforeAll(() => { requireBuilt(); becomeSubreaper(); sb = new Sandbox(); });
@@ -209,13 +210,14 @@ describe("the container's own processes killed", () => {
     expect(await settledLeftovers(sb, id)).toEqual(NOTHING_LEFT);
   });
 
-  test("the start-host hold (liblxc's sh running our one-liner): liblxc aborts, state says stopped, start refuses", async () => {
+  test("the start-host hold (the child liblxc forked for the hook, which the monitor runs itself): liblxc aborts, state says stopped, start refuses", async () => {
     const id = newId();
     expect(sb.run(["create", "--bundle", bundleFor(id, ["sleep", "60"]), id]).code).toBe(0);
-    const { monitorCgroupDir, init } = record(id);
+    const { monitorCgroupDir, init, monitor } = record(id);
     const procs = readFileSync(`/sys/fs/cgroup/${monitorCgroupDir}/cgroup.procs`, "utf8").split("\n").filter(Boolean).map(Number);
-    const hold = procs.find((pid) => /^(\/bin\/)?sh\0-c\0/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8")));
+    const hold = procs.find((pid) => pid !== monitor.pid);
     expect(hold).toBeDefined();
+    expect(parentPid(hold!)).toBe(monitor.pid);
     process.kill(hold!, "SIGKILL");
     expect(await eventually(() => processState(init.pid) === undefined || processState(init.pid) === "Z")).toBe(true);
     expect(stateWithin(id)).toBe("stopped");
