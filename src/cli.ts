@@ -2,7 +2,7 @@
 // runtime setting, and the subcommands. citty parses; we add what runc users
 // expect of it: global flags only before the subcommand, unknown flags refused,
 // errors reported the way conmon/podman read them.
-import { type ArgsDef, type CommandDef, parseArgs, renderUsage, runCommand } from "citty";
+import type { ArgsDef, CommandDef } from "citty";
 import { createLogger, reportClientError, type Logger } from "./log";
 import { globalArgs, parseGlobalFlags, parseSimpleArgs, splitAtSubcommand } from "./cli-args";
 import { loadSettings, settingDefinitions, settingFlagsFromArgs } from "./settings";
@@ -79,14 +79,18 @@ async function plainUnlessTerminal(text: string): Promise<string> {
   return isatty(1) && !process.env.NO_COLOR ? text : stripVTControlCharacters(text);
 }
 
+/** citty's code, loaded only when it is needed: it loads node:util (~1 ms). */
+const citty = () => import("citty");
+
 async function printUsage(sub?: CommandDef<any>): Promise<void> {
+  const { renderUsage } = await citty();
   const usage = sub ? `${await renderUsage(sub, mainCommand as CommandDef<any>)}\n` : `${await renderUsage(mainCommand as CommandDef<any>)}\n${environmentHelp()}`;
   writeOut(1, await plainUnlessTerminal(usage));
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [globalArgv, name, subArgv] = splitAtSubcommand(argv);
-  const globals: Record<string, unknown> = parseGlobalFlags(globalArgv) ?? parseArgs<typeof globalArgs>(globalArgv, globalArgs);
+  const globals: Record<string, unknown> = parseGlobalFlags(globalArgv) ?? (await citty()).parseArgs<typeof globalArgs>(globalArgv, globalArgs);
   const clientLog = { logPath: globals.log as string | undefined, logFormat: (globals["log-format"] === "json" ? "json" : "text") as "json" | "text" };
   let log: Logger | undefined;
   try {
@@ -123,7 +127,7 @@ export async function main(argv: string[]): Promise<number> {
     const args = parsesOwnArgv ? { _: [] } : ownEnd === subArgv.length ? parseSimpleArgs(commandArgv, (command.args ?? {}) as ArgsDef) : undefined;
     const result = args && command.run
       ? await command.run({ rawArgs: commandArgv, args: args as never, data, cmd: command })
-      : (await runCommand(command, { rawArgs: commandArgv, data })).result;
+      : (await (await citty()).runCommand(command, { rawArgs: commandArgv, data })).result;
     return typeof result === "number" ? result : 0;
   } catch (err) {
     const message = (err as Error).message ?? String(err);

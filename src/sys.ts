@@ -32,6 +32,12 @@ export class SysError extends Error {
   }
 }
 
+/** An errno as Go (runc) words it, which clients match: libc's text with a lowercase first letter ("permission denied"). */
+export function errnoText(errno: number): string {
+  const text = String(c.strerror(errno));
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
 export function errno(): number {
   return new Int32Array(toArrayBuffer(c.__errno_location()!, 0, 4))[0]!;
 }

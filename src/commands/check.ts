@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define";
 import type { StandaloneData } from "../runtime/context";
 import { settingFlagsFromArgs } from "../settings";
 import { writeOut } from "../proc";

@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define";
 import type { RuntimeContext } from "../runtime/context";
 import { createContainer, preservedFdCount } from "../runtime/create";
 

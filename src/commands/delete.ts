@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define";
 import type { RuntimeContext } from "../runtime/context";
 import { deleteContainer } from "../runtime/delete";
 import { validateId } from "../state";

@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define";
 import { writeOut } from "../proc";
 
 export default Object.assign(defineCommand({

@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define";
 import * as v from "valibot";
 import { RuntimeError, type RuntimeContext } from "../runtime/context";
 import { streamEvents } from "../runtime/events";

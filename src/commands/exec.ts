@@ -1,4 +1,5 @@
-import { type ArgsDef, defineCommand } from "citty";
+import type { ArgsDef } from "citty";
+import { defineCommand } from "./define";
 import { EXEC_FLAGS, execFlagsEnd, parseExecArgv } from "../exec/options";
 import type { RuntimeContext } from "../runtime/context";
 import { execInContainer } from "../runtime/exec";

@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define";
 import { RuntimeError, type RuntimeContext } from "../runtime/context";
 import { listContainers, listTable } from "../runtime/list";
 import { writeOut } from "../proc";

@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define";
 import { RuntimeError, type RuntimeContext } from "../runtime/context";
 import { containerPids, psTable } from "../runtime/ps";
 import { validateId } from "../state";

@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define";
 import { RuntimeError } from "../runtime/context";
 
 export default Object.assign(defineCommand({

@@ -1,4 +1,5 @@
-import { defineCommand, type ArgsDef } from "citty";
+import type { ArgsDef } from "citty";
+import { defineCommand } from "./define";
 import { SpecError } from "../oci/errors";
 import { RuntimeError, type RuntimeContext } from "../runtime/context";
 import { updateContainer } from "../runtime/update";

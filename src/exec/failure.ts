@@ -1,6 +1,6 @@
 // The helper's failure reports as messages worded like runc's, so engines map
 // them the same way ("executable file not found" → 127, "permission denied" → 126).
-import { getSystemErrorMessage } from "node:util";
+import { errnoText as goErrnoText } from "../sys";
 import { namesOf } from "./capabilities";
 import { EXIT_CANNOT_EXECUTE, EXIT_NOT_FOUND, ExecError } from "./errors";
 import { STAGE } from "../native/shared";
@@ -21,7 +21,7 @@ export interface FailureContext {
 
 function errnoText(errno: number): string {
   if (!errno) return "unknown error";
-  try { return getSystemErrorMessage(-errno); } catch { return `errno ${errno}`; }
+  return goErrnoText(errno);
 }
 
 const ESRCH = 3;

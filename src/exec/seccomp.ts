@@ -6,9 +6,9 @@
 // installs them, oldest first, right before execve. That needs ptrace (not
 // Yama ptrace_scope=3), a kernel with CONFIG_CHECKPOINT_RESTORE, and a
 // runtime that is not itself confined.
+import { errnoText } from "../sys";
 import { ptr } from "bun:ffi";
 import { readFileSync } from "node:fs";
-import { getSystemErrorMessage } from "node:util";
 import { parseSeccompStatus } from "../runtime/seccomp";
 import { ExecError } from "./errors";
 import { loadHelper } from "./helper";
@@ -37,7 +37,7 @@ export function containerFilters(initPid: number): Buffer[] {
   const counts = new Int32Array(init.filters);
   const total = loadHelper().crio_lxc_copy_seccomp_filters(initPid, init.filters, ptr(buf), MAX_INSTRUCTIONS, ptr(counts));
   if (total === -ESRCH) throw new ExecError("cannot exec in a stopped container");
-  if (total < 0) throw fail(`reading it from the container's init ${initPid} (PTRACE_SECCOMP_GET_FILTER): ${getSystemErrorMessage(total)}`);
+  if (total < 0) throw fail(`reading it from the container's init ${initPid} (PTRACE_SECCOMP_GET_FILTER): ${errnoText(-total)}`);
   let offset = 0;
   return [...counts].map((count) => buf.subarray(8 * offset, 8 * (offset += count)));
 }

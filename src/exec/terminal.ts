@@ -3,13 +3,12 @@
 // stdio, as runc does: our stdin in raw mode, window size followed on SIGWINCH.
 import { closeSync, readSync, writeSync } from "node:fs";
 import { ptr } from "bun:ffi";
-import { getSystemErrorMessage } from "node:util";
 import { ExecError } from "./errors";
 import { loadHelper } from "./helper";
-import { pollReadable } from "../sys";
+import { errnoText, pollReadable } from "../sys";
 
 function check(what: string, ret: number): number {
-  if (ret < 0) throw new ExecError(`exec failed: ${what}: ${getSystemErrorMessage(ret)}`);
+  if (ret < 0) throw new ExecError(`exec failed: ${what}: ${errnoText(-ret)}`);
   return ret;
 }
 
