@@ -26,9 +26,11 @@ await fetchEmbeddedLibs("dist/liblxc");
 // --sourcemap keeps the log's `c` (caller file:line) pointing at src/, even minified.
 // --bytecode precompiles the JS: it saves start-up time on every call.
 // --splitting (ESM only) makes a chunk per dynamic import: a call loads only what it runs.
+// --compile-jit-policy=10 raises JavaScriptCore's tier-up thresholds tenfold: a call
+// lives milliseconds, too short to win back a JIT compile (exec −1 ms same-run).
 // No autoloading: a .env or bunfig.toml in the caller's directory (a bundle,
 // conmon's session dir) must not change crio-lxc's environment or settings.
 const noAutoload = ["--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig"];
-await $`${process.execPath} build src/main.ts --compile --minify --sourcemap --bytecode --format=esm --splitting ${noAutoload} --outfile ${out}`.quiet();
+await $`${process.execPath} build src/main.ts --compile --minify --sourcemap --bytecode --format=esm --splitting --compile-jit-policy=10 ${noAutoload} --outfile ${out}`.quiet();
 const size = (await Bun.file(out).size) / 1e6;
 console.log(`built ${out} (${size.toFixed(1)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { REPO } from "./runtimes";
 
 /** scripts/build.ts's `bun build` flags (checked against its text, so a change there can't go unnoticed). */
-export const BUILD_FLAGS = ["--compile", "--minify", "--sourcemap", "--bytecode", "--format=esm", "--splitting", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig"];
+export const BUILD_FLAGS = ["--compile", "--minify", "--sourcemap", "--bytecode", "--format=esm", "--splitting", "--compile-jit-policy=10", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig"];
 
 /** Throws unless scripts/build.ts builds with exactly BUILD_FLAGS. */
 export function checkBuildFlags(): void {

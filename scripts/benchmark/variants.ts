@@ -31,7 +31,7 @@ const CRIO_VARIANTS: Array<{ name: string; flags: (orderFile: string) => string[
   { name: "--compile-exec-argv=--smol", flags: () => [...BUILD_FLAGS, "--compile-exec-argv=--smol"] },
   { name: "--bytecode-order (recorded create, start, exec, state, delete)", flags: (order) => [...BUILD_FLAGS, `--bytecode-order=${order}`] },
   { name: "no --splitting (one ESM bundle: every call loads all of it)", flags: () => without("--splitting") },
-  { name: "--compile-jit-policy=10", flags: () => [...BUILD_FLAGS, "--compile-jit-policy=10"] },
+  { name: "Bun's JIT policy (no --compile-jit-policy=10)", flags: () => without("--compile-jit-policy=10") },
 ];
 
 /** Records the bytecode order of each kind of call (BUN_BYTECODE_ORDER_OUT), most frequent first. */
