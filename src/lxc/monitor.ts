@@ -21,7 +21,7 @@ export { CAPS_FAILED, SECCOMP_FAILED } from "../native/shared";
 
 export const MONITOR_UNIT = nativeUnit({
   name: "monitor",
-  sources: ["monitor.c", "monitor-init.c", "monitor-hooks.c", "child.c"],
+  sources: ["monitor.c", "monitor-init.c", "monitor-hooks.c", "mount-ops.c", "child.c"],
   symbols: {
     crio_lxc_fork_monitor: {
       args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.ptr],
@@ -72,7 +72,7 @@ export interface MonitorOptions {
 /** The strings of each record, NULL after each and an empty record at the end (monitor-hooks.c). */
 export function nativeHookStrings(hooks: readonly NativeHook[]): Array<string | null> {
   const fields = (hook: NativeHook): string[] => hook.kind === "hold"
-    ? [hook.kind, hook.command, hook.startFifo, hook.readyFifo]
+    ? [hook.kind, hook.command, hook.startFifo, hook.readyFifo, ...(hook.mountOperations ?? []).flatMap((m) => [`${m.op} ${m.flags}`, m.path])]
     : [hook.kind, hook.command, hook.errorsFile, ...hook.nodes.flatMap((n) =>
       [n.path, `${n.type} ${n.mode.toString(8)} ${n.major} ${n.minor} ${n.uid} ${n.gid}`, n.label])];
   return [...hooks.flatMap((hook) => [...fields(hook), null]), null];

@@ -13,7 +13,7 @@ import { SysError } from "../sys";
 
 export const CONTAINER_MOUNTS_UNIT = nativeUnit({
   name: "container-mounts",
-  sources: ["container-mounts.c", "child.c"],
+  sources: ["container-mounts.c", "mount-ops.c", "child.c"],
   symbols: {
     crio_lxc_shared_bind: {
       args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.u64, FFIType.u64, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32],

@@ -7,10 +7,28 @@ import { closeSync, openSync, statSync } from "node:fs";
 import { formatJsonPath, type JsonPathSegment } from "../oci/errors";
 import type { IdMapping, SharedBind } from "../translate/paths";
 import { MOUNT_ATTR, idmapUserNamespace, startMountOperations, startSharedBind, type HelperChild } from "../native/container-mounts";
-import { MOUNT_OP } from "../native/shared";
-import type { MountOperation } from "../translate/output";
-import { pidfdOpen, waitpid } from "../sys";
+import { MOUNTS_STAGE, MOUNT_OP } from "../native/shared";
+import type { HeldMountOperation, MountOperation } from "../translate/output";
+import { SysError, pidfdOpen, waitpid } from "../sys";
 import { RuntimeError } from "./context";
+
+/**
+ * The operations for the monitor's hold to apply before it reports the
+ * container ready (src/native/c/monitor-hooks.c), which saves create a helper
+ * process; undefined where the runtime applies them itself: shared binds go
+ * between them, and in a user namespace the helper acts as the container's root.
+ */
+export function heldMountOperations(operations: readonly MountOperation[], sharedBinds: readonly SharedBind[], userNamespace: boolean): HeldMountOperation[] | undefined {
+  if (sharedBinds.length || userNamespace) return undefined;
+  return operations.map((op) => ({ op: MOUNT_OP[op.kind], flags: op.kind === "propagation" ? op.flags : 0, path: "path" in op ? op.path : "" }));
+}
+
+/** The hold's report of a failed stage (MOUNTS_STAGE), worded as the helper's failures are. */
+export function heldMountsFailure(operations: readonly MountOperation[], stage: number, errno: number): RuntimeError {
+  const op = operations[stage - MOUNTS_STAGE.OP];
+  const what = op ? describe(op) : stage === MOUNTS_STAGE.SETNS ? "joining the container's mount namespace" : `stage ${stage}`;
+  return new RuntimeError(new SysError(what, errno).message);
+}
 
 export function setUpContainerMounts(initPid: number, operations: readonly MountOperation[], sharedBinds: readonly SharedBind[]): void {
   if (!sharedBinds.length) return applyMountOperations(initPid, operations);

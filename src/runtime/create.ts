@@ -16,7 +16,7 @@ import { namespaceFileType, pidfdOpen, waitpid, WNOHANG } from "../sys";
 import { RuntimeError, type RuntimeContext } from "./context";
 import { runCreateHook } from "./create-hook";
 import { addDevCore } from "./dev-core";
-import { setUpContainerMounts } from "./container-mounts";
+import { heldMountOperations, heldMountsFailure, setUpContainerMounts } from "./container-mounts";
 import { CreatePhase } from "./create-phase";
 import { makeFifos, nativeHold, openReady, startHostHook, waitReady, type ReadyResult } from "./hold";
 import { runHooksWarnOnFailure } from "./oci-hooks";
@@ -154,7 +154,7 @@ async function createClaimed(ctx: RuntimeContext, { opts, bundle, spec, rootfs, 
     pausePoint("create-before-fork");
     await startMonitor(ctx, record, translation, spec, createPhase, opts.preserveFds ?? 0);
     ctx.store.save(record);
-    setUpContainerMounts(record.init!.pid, translation.mountOperations, translation.sharedBinds);
+    if (!heldMounts(translation)) setUpContainerMounts(record.init!.pid, translation.mountOperations, translation.sharedBinds);
     addDevCore(record.init!.pid, hookOwner, ctx.log);
     if (spec.linux?.seccomp && ctx.settings.seccomp) requireSeccompLoaded(record.init!.pid, translation.abiFilter ? 1 : 0);
     if (spec.process?.terminal) sendConsole(record.init!.pid, opts.consoleSocket!, spec.process.consoleSize);
@@ -179,6 +179,10 @@ function isDirectory(path: string): boolean {
 }
 
 const hasUserNamespace = (items: ConfigItem[]) => items.some(([key]) => key === "lxc.idmap");
+
+/** The mount operations the monitor's hold applies, if it can (runtime/container-mounts.ts). */
+const heldMounts = (translation: TranslationResult) =>
+  heldMountOperations(translation.mountOperations, translation.sharedBinds, hasUserNamespace(translation.items));
 
 /**
  * liblxc sets a container with a user namespace up as the container's root,
@@ -263,7 +267,7 @@ async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, transl
       capabilities: translation.initCapabilities,
       seccompFilter: translation.abiFilter,
       initGroups: translation.initGroups,
-      nativeHooks: [...translation.nativeHooks, nativeHold(stateDir)],
+      nativeHooks: [...translation.nativeHooks, nativeHold(stateDir, heldMounts(translation))],
       preserveFds,
     }));
     record.monitor = processRef(monitorPid);
@@ -276,6 +280,7 @@ async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, transl
         createPhase.run(ctx, record, result.createPhasePid, deadline);
         result = waitReady(readyFd, monitorPidfd, deadline);
       }
+      if ("mountsFailed" in result) throw heldMountsFailure(translation.mountOperations, result.mountsFailed.stage, result.mountsFailed.errno);
       if ("timedOut" in result) throw new RuntimeError(`container was not set up within CRIO_LXC_CREATE_TIMEOUT (${ctx.settings.createTimeout} ms)`);
       if ("monitorExited" in result) throw monitorFailure(monitorPid, stateDir, ctx.settings.logFile, logOffset, spec);
       if (!("initPid" in result)) throw new RuntimeError("unexpected report from the container's create-phase hold");

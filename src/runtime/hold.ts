@@ -9,7 +9,7 @@
 // shell to start, and ~0.2 MB while a container sits created.
 import { closeSync, constants, openSync, readSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { shellQuote, type NativeHook } from "../translate/output";
+import { shellQuote, type HeldMountOperation, type NativeHook } from "../translate/output";
 import { mkfifo, pollReadable } from "../sys";
 
 export const READY_FIFO = "ready";
@@ -28,9 +28,15 @@ export function startHostHook(stateDir: string): string {
   return `9<>${start} && echo "$LXC_PID" >${ready} && read -r cmd <&9 && [ "$cmd" = start ]`;
 }
 
-/** The hold as the monitor does it (see startHostHook: the same steps). */
-export function nativeHold(stateDir: string): NativeHook {
-  return { kind: "hold", command: `exec ${startHostHook(stateDir)}`, startFifo: join(stateDir, START_FIFO), readyFifo: join(stateDir, READY_FIFO) };
+/**
+ * The hold as the monitor does it (see startHostHook: the same steps), which
+ * first applies the container's mount operations when it is given them.
+ */
+export function nativeHold(stateDir: string, mountOperations: readonly HeldMountOperation[] = []): NativeHook {
+  return {
+    kind: "hold", command: `exec ${startHostHook(stateDir)}`, startFifo: join(stateDir, START_FIFO), readyFifo: join(stateDir, READY_FIFO),
+    ...(mountOperations.length ? { mountOperations } : {}),
+  };
 }
 
 export function makeFifos(stateDir: string): void {
@@ -43,12 +49,18 @@ export function openReady(stateDir: string): number {
   return openSync(join(stateDir, READY_FIFO), constants.O_RDONLY | constants.O_NONBLOCK);
 }
 
-export type ReadyResult = { initPid: number } | { createPhasePid: number } | { monitorExited: true } | { timedOut: true };
+export type ReadyResult = { initPid: number } | { createPhasePid: number } | { mountsFailed: { stage: number; errno: number } } | { monitorExited: true } | { timedOut: true };
 
-/** "<pid>" from the start-host hook; "create-phase <pid>" from the create-phase hold (runtime/create-phase.ts). */
+/**
+ * "<pid>" from the start-host hook; "create-phase <pid>" from the create-phase
+ * hold (runtime/create-phase.ts); "mounts <stage> <errno>" from a hold whose
+ * mount operations failed (it ends, and liblxc with it).
+ */
 function parseReady(line: string): ReadyResult {
   const createPhase = /^create-phase (\d+)$/.exec(line);
-  return createPhase ? { createPhasePid: Number(createPhase[1]) } : { initPid: Number(line) };
+  if (createPhase) return { createPhasePid: Number(createPhase[1]) };
+  const mounts = /^mounts (\d+) (\d+)$/.exec(line);
+  return mounts ? { mountsFailed: { stage: Number(mounts[1]), errno: Number(mounts[2]) } } : { initPid: Number(line) };
 }
 
 /** Waits until a hook reports a pid, the monitor dies, or the deadline passes. */
@@ -64,7 +76,10 @@ export function waitReady(readyFd: number, monitorPidfd: number, deadline: numbe
       try { n = readSync(readyFd, buf); } catch (err) { if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err; }
       text += buf.subarray(0, n).toString();
       // A report from a monitor that has died since is no container: init can't go on without it.
-      if (text.endsWith("\n")) return pollReadable([monitorPidfd], 0).length ? { monitorExited: true } : parseReady(text.trim());
+      if (text.endsWith("\n")) {
+        const result = parseReady(text.trim());
+        return "mountsFailed" in result || !pollReadable([monitorPidfd], 0).length ? result : { monitorExited: true };
+      }
       if (n === 0 && !ready.includes(1)) Bun.sleepSync(1); // writer closed or not yet opened: POLLHUP
     }
     if (ready.includes(1)) return { monitorExited: true };

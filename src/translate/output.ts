@@ -73,8 +73,11 @@ export type HookName = "mount" | "autodev" | "start-host";
  * "exec <the item's value>" (lxc.hook.version 1).
  */
 export type NativeHook =
-  | { kind: "hold"; command: string; startFifo: string; readyFifo: string }
+  | { kind: "hold"; command: string; startFifo: string; readyFifo: string; mountOperations?: readonly HeldMountOperation[] }
   | { kind: "devices"; command: string; errorsFile: string; nodes: readonly NativeDeviceNode[] };
+
+/** A container mount operation the hold applies before it reports ready (src/native/c/mount-ops.c: op is shared.h's MOUNT_OP_*). */
+export interface HeldMountOperation { op: number; flags: number; path: string }
 
 export interface NativeDeviceNode {
   /** Below the rootfs, e.g. dev/net/tun. */

@@ -95,7 +95,7 @@ describe("linux.devices", () => {
     expect([code, out]).toEqual([0, "/dev/net/tun a:c8\n/dev/fuse a:e5\n/dev/null 1:3\n3\n"]);
   });
 
-  test("the monitor makes the nodes and holds the created container itself: liblxc's hooks exec no shell, mknod or chown", async () => {
+  test("the monitor makes the nodes, applies the container's mount operations and holds it itself: no shell, mknod or chown, no helper of create's", async () => {
     const id = `dev-native-${process.pid}`;
     const spec = box.spec("", { mounts: RUNC_MOUNTS, linux: { devices: [...devices, { path: "/dev/net/tun", type: "c", major: 10, minor: 200 }] } }) as
       { process: { args: string[] }; linux: Record<string, unknown> };
@@ -105,7 +105,7 @@ describe("linux.devices", () => {
     const trace = join(sb.dir, `${id}.trace`);
     const out = join(sb.dir, `${id}.out`);
     // strace follows the monitor, the hooks' children and init until the container's process ends.
-    const traced = Bun.spawn(["strace", "-f", "-qq", "-e", "trace=execve", "-o", trace, "sh", "-c", 'exec "$@" >"$0" 2>&1 </dev/null', out,
+    const traced = Bun.spawn(["strace", "-f", "-qq", "-e", "trace=execve,setns,clone,clone3,fork", "-o", trace, "sh", "-c", 'exec "$@" >"$0" 2>&1 </dev/null', out,
       BIN, "--root", sb.root, "create", "--bundle", bundle, id], { env: sb.env() });
     try {
       for (let i = 0; i < 300 && !(existsSync(join(sb.root, id, "state.json")) && sb.state(id).status === "created"); i++) await Bun.sleep(50);
@@ -121,7 +121,19 @@ describe("linux.devices", () => {
     } finally {
       sb.run(["delete", "--force", id]);
     }
-    const execs = readFileSync(trace, "utf8").split("\n").filter((l) => l.includes("execve(") && !l.includes("= -1"))
+    const lines = readFileSync(trace, "utf8").split("\n");
+    // The masks and propagation are applied in init's mount namespace by the hold, not by a helper create forks.
+    const pidOf = (line: string) => line.split(" ")[0]!;
+    const parent = new Map(lines.flatMap((l) => {
+      const child = /^(\d+) +(?:clone3?|fork)\(.*\) = (\d+)$/.exec(l);
+      return child ? [[child[2]!, child[1]!] as const] : [];
+    }));
+    const createPid = pidOf(lines[0]!);
+    const setns = lines.filter((l) => l.includes("setns(") && l.includes("CLONE_NEWNS"));
+    expect(setns.length).toBe(1);
+    expect(parent.get(pidOf(setns[0]!))).toBeDefined();
+    expect(parent.get(pidOf(setns[0]!))).not.toBe(createPid);
+    const execs = lines.filter((l) => l.includes("execve(") && !l.includes("= -1"))
       .map((l) => /execve\("([^"]+)"/.exec(l)![1]!);
     // The test's own sh (redirecting create's output), crio-lxc, then only the container's process.
     expect(execs.length).toBe(3);

@@ -30,7 +30,6 @@
 #include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -38,6 +37,7 @@
 #include <string.h>
 
 #include "child.h"
+#include "mount-ops.h"
 #include "shared.h"
 
 static __attribute__((noreturn)) void fail(int err_fd, int stage)
@@ -138,50 +138,6 @@ int crio_lxc_shared_bind(int pidfd, const char *source, const char *target, int 
 	return -1; /* not reached; TinyCC (a source checkout's compiler) would say it returns no value */
 }
 
-/* Bound onto itself, then read-only, keeping its nosuid, nodev and noexec (a user namespace can't drop them). */
-static int make_readonly(const char *path)
-{
-	struct statfs st;
-	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (statfs(path, &st) < 0)
-		return -1;
-	unsigned long kept = (unsigned long)st.f_flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
-	return mount(path, path, NULL, kept | MS_BIND | MS_REMOUNT | MS_RDONLY, NULL);
-}
-
-/* The container's /dev/null over anything but a directory (binding it on one fails with ENOTDIR), which gets an empty read-only tmpfs. */
-static int mask(const char *path)
-{
-	if (mount("/dev/null", path, NULL, MS_BIND, NULL) == 0 || errno == ENOENT)
-		return 0;
-	if (errno != ENOTDIR)
-		return -1;
-	return mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL);
-}
-
-/* liblxc's /dev/ptmx, a bind mount of its devpts' ptmx on a file, replaced by a symlink. */
-static int ptmx_symlink(void)
-{
-	if (umount2("/dev/ptmx", MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)
-		return -1;
-	if (unlink("/dev/ptmx") < 0 && errno != ENOENT)
-		return -1;
-	return symlink("pts/ptmx", "/dev/ptmx");
-}
-
-static int apply(int op, const char *path, unsigned long flags)
-{
-	switch (op) {
-	case MOUNT_OP_PROPAGATION: return mount("", path, NULL, flags, NULL);
-	case MOUNT_OP_READONLY: return make_readonly(path);
-	case MOUNT_OP_MASK: return mask(path);
-	case MOUNT_OP_PTMX_SYMLINK: return ptmx_symlink();
-	}
-	errno = EINVAL;
-	return -1;
-}
-
 /*
  * In a child: enter the mount namespace of the process behind pidfd (and its
  * user namespace if join_user, as the namespace's root: what it mounts is
@@ -202,7 +158,7 @@ int crio_lxc_mount_operations(int pidfd, int join_user, const int *ops, const ch
 	if (join_user && ((setresgid(0, 0, 0) < 0 && errno != EINVAL) || (setresuid(0, 0, 0) < 0 && errno != EINVAL)))
 		fail(err_fd, MOUNTS_STAGE_BECOME_ROOT);
 	for (int i = 0; i < n; i++)
-		if (apply(ops[i], paths[i], flags[i]) < 0)
+		if (apply_mount_op(ops[i], paths[i], flags[i]) < 0)
 			fail(err_fd, MOUNTS_STAGE_OP + i);
 	_exit(0);
 	return -1; /* not reached; TinyCC (a source checkout's compiler) would say it returns no value */

@@ -12,7 +12,8 @@
  * The hooks come from the runtime as one NULL-separated table of records
  * (src/lxc/monitor.ts nativeHookTable), each: kind, command, fields…, NULL;
  * an empty record ends it.
- *   "hold", command, start FIFO, ready FIFO
+ *   "hold", command, start FIFO, ready FIFO, then per mount operation of
+ *     the container (mount-ops.c): "op flags", path
  *   "devices", command, errors file, then per node: path below
  *     $LXC_ROOTFS_MOUNT, "type mode major minor uid gid" (mode in octal), label
  */
@@ -24,10 +25,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sched.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
 #include "monitor-init.h"
+#include "mount-ops.h"
+#include "shared.h"
 
 static char **native_hooks;
 
@@ -65,9 +70,34 @@ static int write_all(int fd, const char *buf, size_t len)
 }
 
 /*
+ * What the runtime's helper would do once create has the container
+ * (container-mounts.c), done here first: in init's mount namespace (the
+ * container has no user namespace of its own: the runtime keeps those), the
+ * operations in order. Returns 0, or the stage that failed (shared.h) with errno set.
+ */
+static int held_mount_operations(char **ops, long init)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, init, 0);
+	if (pidfd < 0 || setns(pidfd, CLONE_NEWNS) < 0)
+		return MOUNTS_STAGE_SETNS;
+	for (int i = 0; ops[2 * i] && ops[2 * i + 1]; i++) {
+		int op;
+		unsigned long flags;
+		if (sscanf(ops[2 * i], "%d %lu", &op, &flags) != 2) {
+			errno = EINVAL;
+			return MOUNTS_STAGE_OP + i;
+		}
+		if (apply_mount_op(op, ops[2 * i + 1], flags) < 0)
+			return MOUNTS_STAGE_OP + i;
+	}
+	return 0;
+}
+
+/*
  * The shell's `exec 9<>start && echo "$LXC_PID" >ready && read -r cmd <&9 &&
  * [ "$cmd" = start ]`: the start FIFO is opened read-write first (no wait for
- * a writer), so a `start` right after `create` finds it listening.
+ * a writer), so a `start` right after `create` finds it listening. With mount
+ * operations, "mounts <stage> <errno>" goes to ready instead when they fail.
  */
 static __attribute__((noreturn)) void run_hold(char **rec)
 {
@@ -78,7 +108,16 @@ static __attribute__((noreturn)) void run_hold(char **rec)
 	if (start < 0 || !pid)
 		_exit(1);
 	int ready = open(rec[3], O_WRONLY | O_CLOEXEC);
-	if (ready < 0 || write_all(ready, pid, strlen(pid)) != 0 || write_all(ready, "\n", 1) != 0)
+	if (ready < 0)
+		_exit(1);
+	int stage = rec[4] ? held_mount_operations(rec + 4, strtol(pid, NULL, 10)) : 0;
+	if (stage) {
+		char report[48];
+		int n = snprintf(report, sizeof(report), "mounts %d %d\n", stage, errno);
+		(void)write_all(ready, report, (size_t)n);
+		_exit(1);
+	}
+	if (write_all(ready, pid, strlen(pid)) != 0 || write_all(ready, "\n", 1) != 0)
 		_exit(1);
 	close(ready);
 	for (;;) {
