@@ -1,20 +1,22 @@
 // The valibot schema of the settings: each setting's winning raw string (flag,
 // environment, environment file) in, its value out. Loaded only when some
-// setting is given: the defaults need no checking (DEFAULT_SETTINGS in
+// setting is given, and each setting's schema is built only when a value of it
+// is checked (a cold process pays for each: most calls give only --root and
+// the log file). The defaults need no checking (DEFAULT_SETTINGS in
 // settings.ts; a unit test runs them through this schema).
 import * as v from 'valibot';
 import { LOG_LEVELS } from './log';
 import { CONTAINER_LOG_LEVELS, LOG_TIMESTAMPS } from './setting-values';
 
-const absolutePath = v.pipe(v.string(), v.trim(), v.startsWith('/', 'expected an absolute path'));
+const absolutePath = () => v.pipe(v.string(), v.trim(), v.startsWith('/', 'expected an absolute path'));
 
-const optionalPath = v.pipe(
+const optionalPath = () => v.pipe(
   v.string(),
   v.trim(),
   v.check((p) => p === '' || p.startsWith('/'), 'expected an absolute path, or empty for none'),
 );
 
-const cgroupPath = v.pipe(
+const cgroupPath = () => v.pipe(
   v.string(),
   v.trim(),
   v.check((p) => !p.split('/').includes('..'), 'expected a cgroup path without ".." components'),
@@ -22,7 +24,7 @@ const cgroupPath = v.pipe(
   v.nonEmpty('expected a cgroup path relative to the cgroup2 root'),
 );
 
-const flag = v.pipe(
+const flag = () => v.pipe(
   v.string(),
   v.trim(),
   v.parseBoolean(
@@ -31,7 +33,7 @@ const flag = v.pipe(
   ),
 );
 
-const picklistOf = <const T extends readonly [string, ...string[]]>(options: T) =>
+const picklistOf = <const T extends readonly [string, ...string[]]>(options: T) => () =>
   v.pipe(v.string(), v.trim(), v.toLowerCase(), v.picklist(options, `expected one of ${options.join(', ')}`));
 
 // setTimeout cannot wait longer than 2^31-1 ms (about 24.8 days).
@@ -48,7 +50,7 @@ function durationMs(text: string): number {
   return Math.round(ms);
 }
 
-export const duration = v.pipe(
+export const duration = () => v.pipe(
   v.string(),
   v.trim(),
   v.regex(DURATION, 'expected a duration like 500ms, 10s, 2m, 1m30s, 1h, or a whole number of seconds'),
@@ -56,8 +58,8 @@ export const duration = v.pipe(
   v.maxValue(MAX_TIMER_MS, 'expected a duration of at most 596h'),
 );
 
-/** One schema per setting. */
-export const settingSchemas = {
+/** How to build each setting's schema. */
+const settingSchemas = {
   root: absolutePath,
   logLevel: picklistOf(LOG_LEVELS),
   containerLogLevel: picklistOf(CONTAINER_LOG_LEVELS),
@@ -68,7 +70,7 @@ export const settingSchemas = {
   capabilities: flag,
   cgroupDevices: flag,
   seccomp: flag,
-  liblxc: v.union([v.picklist(['auto', 'embedded', 'system']), absolutePath], 'expected auto, embedded, system or an absolute path'),
+  liblxc: () => v.union([v.picklist(['auto', 'embedded', 'system']), absolutePath()], 'expected auto, embedded, system or an absolute path'),
   createTimeout: duration,
   createHook: optionalPath,
   createHookTimeout: duration,
@@ -77,7 +79,7 @@ export const settingSchemas = {
   deleteTimeout: duration,
 };
 
-export type Settings = { -readonly [K in keyof typeof settingSchemas]: v.InferOutput<(typeof settingSchemas)[K]> };
+export type Settings = { -readonly [K in keyof typeof settingSchemas]: v.InferOutput<ReturnType<(typeof settingSchemas)[K]>> };
 export type SettingKey = keyof Settings;
 
 export interface SettingIssue { key: SettingKey; message: string }
@@ -87,7 +89,7 @@ export function validateSettings(raw: Partial<Record<SettingKey, string>>): { va
   const values: Record<string, unknown> = {};
   const issues: SettingIssue[] = [];
   for (const [key, text] of Object.entries(raw) as Array<[SettingKey, string]>) {
-    const result = v.safeParse(settingSchemas[key], text, { abortPipeEarly: true });
+    const result = v.safeParse(settingSchemas[key](), text, { abortPipeEarly: true });
     if (result.success) values[key] = result.output;
     else issues.push({ key, message: result.issues[0].message });
   }

@@ -7,7 +7,7 @@ import { validateId } from "../state";
 import { writeOut } from "../proc";
 
 function intervalMs(text: string): number {
-  const result = v.safeParse(duration, text);
+  const result = v.safeParse(duration(), text);
   if (!result.success || result.output <= 0) {
     throw new RuntimeError(`--interval: expected a duration greater than zero like 500ms or 5s, got ${JSON.stringify(text)}`);
   }

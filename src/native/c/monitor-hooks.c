@@ -27,7 +27,6 @@
 #include <unistd.h>
 #include <sched.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
 #include "monitor-init.h"
@@ -77,8 +76,15 @@ static int write_all(int fd, const char *buf, size_t len)
  */
 static int held_mount_operations(char **ops, long init)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, init, 0);
-	if (pidfd < 0 || setns(pidfd, CLONE_NEWNS) < 0)
+	/*
+	 * By /proc, not a pidfd: LXC_PID is init's pid in the monitor's pid
+	 * namespace, and this child is in init's when the monitor joined one (a
+	 * pod's); the host's /proc still names it so.
+	 */
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%ld/ns/mnt", init);
+	int ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns < 0 || setns(ns, CLONE_NEWNS) < 0)
 		return MOUNTS_STAGE_SETNS;
 	for (int i = 0; ops[2 * i] && ops[2 * i + 1]; i++) {
 		int op;
