@@ -142,9 +142,9 @@ export function createMarkers(bundle: string, root: string, id: string): Marker[
     { group: "liblxc", phase: "init: cgroup move, netns id, mounts (rootfs, /dev tmpfs, proc, device nodes) → pivot_root", role: "init", match: call_("pivot_root") },
     { group: "liblxc", phase: "init: after pivot (boot_id, capability drops, no_new_privs) → monitor forks the start-host hook", role: "monitor", match: (e) => e.name === "clone" && !/CLONE_THREAD/.test(e.text), ...startOf },
     { group: "hold", phase: "hook: liblxc's fork; the monitor's hold (no shell) opens the start FIFO", role: "hook", match: call_("openat", /\/start", O_RDWR/) },
-    { group: "hold", phase: "hook: the ready FIFO opened (→ its write of init's pid)", role: "hook", match: call_("write"), ...startOf },
+    { group: "hold", phase: "hook: the ready FIFO opened, the container's mount operations applied in init's mount namespace (→ its write of init's pid)", role: "hook", match: call_("write"), ...startOf },
     { group: "hold", phase: "the write, and the runtime waking from its poll on `ready`", role: "main", match: (e) => (e.name === "poll" || e.name === "ppoll") && /revents/.test(e.text), spans: true },
-    { group: "ours", phase: "after ready: state saved, container mounts (helper fork + setns), /dev/core, pid file", role: "main", match: call_("exit_group"), ...startOf },
+    { group: "ours", phase: "after ready: state saved, /dev/core, seccomp check, pid file, log", role: "main", match: call_("exit_group"), ...startOf },
     { group: "exit", phase: "exit (exit_group → process gone)", role: "main", match: exited },
   ];
 }
@@ -443,9 +443,9 @@ export const PERF_MARKERS: Record<string, PerfMarker[]> = {
     { group: "liblxc", phase: "monitor: liblxc start-up, its cgroup, moving itself into it (→ clone3 of init)", match: by("monitor", "clone3") },
     { group: "liblxc", phase: "init: cgroup, mounts (rootfs, /dev tmpfs, proc, device nodes) (→ pivot_root)", match: by("init", "pivot_root") },
     { group: "liblxc", phase: "init after pivot_root (boot_id, capabilities), monitor's last set-up (→ fork of the start-host hook)", match: by("monitor", "clone") },
-    { group: "hold", phase: "hook: liblxc's fork; the monitor's hold (no shell) opens the FIFOs (→ its write to `ready`)", match: by("hook", "write") },
+    { group: "hold", phase: "hook: liblxc's fork; the monitor's hold (no shell) opens the FIFOs, applies the container's mount operations (→ its write to `ready`)", match: by("hook", "write") },
     { group: "hold", phase: "the runtime wakes (→ its poll returns)", match: (e, c) => e.pid === c.main && /^p?poll$/.test(e.name) && /^1/.test(e.ret), at: "end", spans: true },
-    { group: "ours", phase: "after ready: state saved, container mounts (helper fork + setns + mounts), /dev/core, pid file (→ exit_group)", match: by("main", "exit_group") },
+    { group: "ours", phase: "after ready: state saved, /dev/core, seccomp check, pid file, log (→ exit_group)", match: by("main", "exit_group") },
   ],
   start: [
     { group: "Bun", phase: "Bun start, the bundle loaded, CLI, settings (→ the container lock: flock)", match: by("main", "flock") },
