@@ -129,25 +129,22 @@ export class Container {
     }
   }
 
+  private setItem?: ReturnType<typeof member>;
+
   setConfigItem(key: string, value: string): void {
-    const fn = member(this.ptr, this.layout.setConfigItem, FFIType.bool, [FFIType.ptr, FFIType.ptr]);
+    const fn = this.setItem ??= member(this.ptr, this.layout.setConfigItem, FFIType.bool, [FFIType.ptr, FFIType.ptr]);
     const k = cstr(key), v = cstr(value);
     if (!fn(this.ptr, ptr(k), ptr(v))) {
       throw new LiblxcError(`liblxc rejected config item ${key} = ${value}`);
     }
   }
 
-  wantCloseAllFds(on: boolean): void {
-    member(this.ptr, this.layout.wantCloseAllFds, FFIType.bool, [FFIType.bool])(this.ptr, on);
-  }
-
-  /** Takes effect only after the first setConfigItem (liblxc has no conf before). */
-  wantDaemonize(on: boolean): void {
-    member(this.ptr, this.layout.wantDaemonize, FFIType.bool, [FFIType.bool])(this.ptr, on);
-  }
-
-  /** Address of the `start` member, for the C monitor helper that calls it after fork. */
-  startFunction(): number { return read.ptr(this.ptr, this.layout.start); }
+  /**
+   * Address of a member function, for the C monitor, which calls start,
+   * want_close_all_fds(true) and want_daemonize(false) after its fork
+   * (want_daemonize takes effect only once a config item is set).
+   */
+  member(name: "start" | "wantCloseAllFds" | "wantDaemonize"): number { return read.ptr(this.ptr, this.layout[name]); }
 
   get errorNumOffset(): number { return this.layout.errorNum; }
 

@@ -24,7 +24,7 @@ export const MONITOR_UNIT = nativeUnit({
   sources: ["monitor.c", "monitor-init.c", "monitor-hooks.c", "mount-ops.c", "child.c"],
   symbols: {
     crio_lxc_fork_monitor: {
-      args: [FFIType.ptr, FFIType.u64, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.ptr],
+      args: [FFIType.ptr, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr, FFIType.ptr],
       returns: FFIType.i32,
     },
   },
@@ -141,7 +141,7 @@ export function forkMonitor(container: Container, args: string[], opts: MonitorO
   const groups = opts.initGroups ? new Uint32Array([opts.initGroups.uid, opts.initGroups.gids.length, ...opts.initGroups.gids]) : undefined;
   const hooks = opts.nativeHooks?.length ? nativeHookTable(opts.nativeHooks) : undefined;
   const pid = forkMonitorC(
-    container.ptr, container.startFunction(), ptr(argv.table), container.errorNumOffset, opts.hideIdmapHelpers ? 1 : 0,
+    container.ptr, container.member("start"), container.member("wantCloseAllFds"), container.member("wantDaemonize"), ptr(argv.table), container.errorNumOffset, opts.hideIdmapHelpers ? 1 : 0,
     ptr(joinTable), ptr(labels.table), joins.length, opts.errorFd ?? -1, caps ? ptr(caps) : null, opts.preserveFds ?? 0,
     filter ? ptr(filter) : null, opts.seccompFilter?.length ?? 0, groups ? ptr(groups) : null, hooks ? ptr(hooks.table) : null,
   );

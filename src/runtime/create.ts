@@ -251,8 +251,6 @@ async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, transl
   mkdirSync(dirname(ctx.settings.logFile), { recursive: true, mode: 0o750 });
   const c = liblxc(ctx.settings.liblxc).container(record.id, ctx.store.root);
   for (const [key, value] of items) c.setConfigItem(key, value);
-  c.wantCloseAllFds(true);
-  c.wantDaemonize(false);
   const deadline = Date.now() + ctx.settings.createTimeout;
   const logOffset = logSize(ctx.settings.logFile);
   const readyFd = openReady(stateDir);

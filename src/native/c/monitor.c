@@ -29,6 +29,8 @@
 
 /* lxc_container->start */
 typedef bool (*lxc_start_fn)(void *c, int useinit, char *const argv[]);
+/* lxc_container->want_close_all_fds and ->want_daemonize */
+typedef bool (*lxc_want_fn)(void *c, bool state);
 
 /* The filter killing the syscalls of host ABIs the profile doesn't list (src/translate/seccomp-abi.ts); liblxc's own comes on top. */
 static int load_abi_filter(const void *filter, int len)
@@ -61,13 +63,16 @@ static void pass_preserved_fds(int count)
 
 /*
  * Returns the monitor's pid to the runtime (-1: fork failed).
+ * start, want_close_all_fds and want_daemonize are the container's members
+ * (called here, not through bun:ffi, which compiles a trampoline per pointer).
+ * The monitor starts liblxc in the foreground and closes every inherited fd.
  * joins holds (fd, CLONE_NEW* type) pairs; labels[i] is written to err_fd when joins[i] fails.
  * caps: the init's capabilities (CAPS_WORD_COUNT words, shared.h) or NULL;
  * groups: the init's supplementary groups in a user namespace ({uid, count, gids…}) or NULL;
  * filter: filter_len struct sock_filter, or none;
  * hooks: the hooks the monitor does without a shell (monitor-hooks.c), or NULL.
  */
-int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offset, int unset_path,
+int crio_lxc_fork_monitor(void *c, void *start, void *want_close_all_fds, void *want_daemonize, char **argv, int error_num_offset, int unset_path,
 			  int *joins, char **labels, int njoins, int err_fd, const unsigned int *caps, int preserve_fds,
 			  const void *filter, int filter_len, const unsigned int *groups, char **hooks)
 {
@@ -105,6 +110,8 @@ int crio_lxc_fork_monitor(void *c, void *start, char **argv, int error_num_offse
 	if (filter_len && load_abi_filter(filter, filter_len) != 0)
 		_exit(SECCOMP_FAILED);
 	patch_liblxc_calls();
+	((lxc_want_fn)want_close_all_fds)(c, true);
+	((lxc_want_fn)want_daemonize)(c, false);
 	bool ok = ((lxc_start_fn)start)(c, 0, argv);
 	int err = *(int *)((char *)c + error_num_offset);
 	if (!ok)
