@@ -70,7 +70,7 @@ export interface MonitorOptions {
 }
 
 /** The strings of each record, NULL after each and an empty record at the end (monitor-hooks.c). */
-export function nativeHookStrings(hooks: readonly NativeHook[]): Array<string | null> {
+function nativeHookStrings(hooks: readonly NativeHook[]): Array<string | null> {
   const fields = (hook: NativeHook): string[] => hook.kind === "hold"
     ? [hook.kind, hook.command, hook.startFifo, hook.readyFifo, ...(hook.mountOperations ?? []).flatMap((m) => [`${m.op} ${m.flags}`, m.path])]
     : [hook.kind, hook.command, hook.errorsFile, ...hook.nodes.flatMap((n) =>

@@ -9,7 +9,7 @@ import { consoleDeniedSince, failedMount, logSize, lxcErrorsSince } from "../lxc
 import { CAPS_FAILED, SECCOMP_FAILED, forkMonitor, type MonitorJoin } from "../lxc/monitor";
 import { refuse } from "../oci/errors";
 import { loadSpec, type Spec } from "../oci/schema";
-import { SETUP_ERRORS_FILE, configFileText } from "../translate/output";
+import { SETUP_ERRORS_FILE, configFileText, type HeldMountOperation } from "../translate/output";
 import { translate, type ConfigItem, type NamespaceJoin, type StateFile, type TranslationResult } from "../translate/translate";
 import { type ContainerRecord, processRef, validateId } from "../state";
 import { namespaceFileType, pidfdOpen, waitpid, WNOHANG } from "../sys";
@@ -152,9 +152,11 @@ async function createClaimed(ctx: RuntimeContext, { opts, bundle, spec, rootfs, 
     writeFileSync(lxcConfig, configFileText(items, joinNotes), { mode: 0o600 });
     ctx.log.debug("lxc config written", { "lxc.config": lxcConfig });
     pausePoint("create-before-fork");
-    await startMonitor(ctx, record, translation, spec, createPhase, opts.preserveFds ?? 0);
+    // The mount operations the monitor's hold applies, where it can; else the runtime's helper does after ready.
+    const held = heldMountOperations(translation.mountOperations, translation.sharedBinds, hasUserNamespace(items));
+    await startMonitor(ctx, record, translation, spec, { createPhase, preserveFds: opts.preserveFds ?? 0, heldMounts: held });
     ctx.store.save(record);
-    if (!heldMounts(translation)) setUpContainerMounts(record.init!.pid, translation.mountOperations, translation.sharedBinds);
+    if (!held) setUpContainerMounts(record.init!.pid, translation.mountOperations, translation.sharedBinds);
     addDevCore(record.init!.pid, hookOwner, ctx.log);
     if (spec.linux?.seccomp && ctx.settings.seccomp) requireSeccompLoaded(record.init!.pid, translation.abiFilter ? 1 : 0);
     if (spec.process?.terminal) sendConsole(record.init!.pid, opts.consoleSocket!, spec.process.consoleSize);
@@ -180,9 +182,6 @@ function isDirectory(path: string): boolean {
 
 const hasUserNamespace = (items: ConfigItem[]) => items.some(([key]) => key === "lxc.idmap");
 
-/** The mount operations the monitor's hold applies, if it can (runtime/container-mounts.ts). */
-const heldMounts = (translation: TranslationResult) =>
-  heldMountOperations(translation.mountOperations, translation.sharedBinds, hasUserNamespace(translation.items));
 
 /**
  * liblxc sets a container with a user namespace up as the container's root,
@@ -243,7 +242,14 @@ function openJoins(joins: NamespaceJoin[]): MonitorJoin[] {
   }
 }
 
-async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, translation: TranslationResult, spec: Spec, createPhase: CreatePhase | undefined, preserveFds: number) {
+interface MonitorStart {
+  createPhase: CreatePhase | undefined;
+  preserveFds: number;
+  /** Mount operations for the hold to apply before it reports ready (undefined: the runtime applies them). */
+  heldMounts: HeldMountOperation[] | undefined;
+}
+
+async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, translation: TranslationResult, spec: Spec, { createPhase, preserveFds, heldMounts }: MonitorStart) {
   const { items, joins } = translation;
   const args = spec.process!.args!;
   const stateDir = ctx.store.dir(record.id);
@@ -265,7 +271,7 @@ async function startMonitor(ctx: RuntimeContext, record: ContainerRecord, transl
       capabilities: translation.initCapabilities,
       seccompFilter: translation.abiFilter,
       initGroups: translation.initGroups,
-      nativeHooks: [...translation.nativeHooks, nativeHold(stateDir, heldMounts(translation))],
+      nativeHooks: [...translation.nativeHooks, nativeHold(stateDir, heldMounts)],
       preserveFds,
     }));
     record.monitor = processRef(monitorPid);
